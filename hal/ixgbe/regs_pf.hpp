@@ -1,0 +1,288 @@
+#pragma once
+// Intel 82599 PF BAR0 registers (spec section 2 and the datasheet's init chapter 4.6), datasheet
+// names. The only place PF offsets live; only the registers sriovkit uses.
+
+#include <cstdint>
+
+#include "hal/register_io.hpp"
+
+namespace hal::ixgbe::pf {
+
+inline constexpr uint32_t kBarSize = 512 * 1024;
+inline constexpr unsigned kMaxVfs = 64;           // hardware; drivers stop at 63 (spec 6)
+inline constexpr unsigned kNumQueues = 128;
+inline constexpr unsigned kNumRar = 128;
+inline constexpr unsigned kNumMta = 128;
+inline constexpr unsigned kNumVfta = 128;
+inline constexpr unsigned kNumVlvf = 64;
+inline constexpr unsigned kNumPools = 64;
+inline constexpr unsigned kNumVectors = 64;       // PF MSI-X table size
+
+// --- General control and status (datasheet 8.2.3.1) ---
+inline constexpr Reg32 CTRL{0x00000};
+inline constexpr Reg32 STATUS{0x00008};
+inline constexpr Reg32 CTRL_EXT{0x00018};
+inline constexpr Reg32 EEC{0x10010};
+inline constexpr Reg32 RDRXCTL{0x02F00};
+inline constexpr Reg32 LINKS{0x042A4};
+inline constexpr Reg32 AUTOC{0x042A0};
+inline constexpr Reg32 HLREG0{0x04240};
+inline constexpr Reg32 MAXFRS{0x04268};
+inline constexpr Reg32 FCTRL{0x05080};
+inline constexpr Reg32 MCSTCTRL{0x05090};
+inline constexpr Reg32 RXCTRL{0x03000};
+inline constexpr Reg32 DMATXCTL{0x04A80};
+
+namespace ctrl {
+inline constexpr uint32_t kGioMasterDisable = 1u << 2;
+inline constexpr uint32_t kLrst = 1u << 3;   // link reset
+inline constexpr uint32_t kRst = 1u << 26;   // device (software) reset, self-clearing
+inline constexpr uint32_t kResetMask = kRst | kLrst;
+}  // namespace ctrl
+namespace status {
+inline constexpr uint32_t kGioMasterEnable = 1u << 19;
+}
+namespace ctrl_ext {
+inline constexpr uint32_t kPfrstd = 1u << 14;  // PF reset done: gates VF mailbox use
+inline constexpr uint32_t kNsDis = 1u << 16;
+inline constexpr uint32_t kDrvLoad = 1u << 28;
+}  // namespace ctrl_ext
+namespace eec {
+inline constexpr uint32_t kPres = 1u << 8;   // EEPROM present
+inline constexpr uint32_t kArd = 1u << 9;    // EEPROM auto-read done
+}  // namespace eec
+namespace rdrxctl {
+inline constexpr uint32_t kCrcStrip = 1u << 1;
+inline constexpr uint32_t kDmaIdone = 1u << 3;  // DMA init done
+}  // namespace rdrxctl
+namespace links {
+inline constexpr uint32_t kUp = 1u << 30;
+inline constexpr uint32_t kSpeedMask = 0x30000000u;
+inline constexpr uint32_t kSpeed10G = 0x30000000u;
+}  // namespace links
+namespace hlreg0 {
+inline constexpr uint32_t kJumboEn = 1u << 2;
+}
+namespace maxfrs {
+inline constexpr unsigned kMfsShift = 16;
+}
+namespace fctrl {
+inline constexpr uint32_t kMpe = 1u << 8;
+inline constexpr uint32_t kUpe = 1u << 9;
+inline constexpr uint32_t kBam = 1u << 10;
+}  // namespace fctrl
+namespace mcstctrl {
+inline constexpr uint32_t kMfe = 1u << 2;  // multicast filter enable
+}
+namespace rxctrl {
+inline constexpr uint32_t kRxEn = 1u << 0;
+}
+namespace dmatxctl {
+inline constexpr uint32_t kTe = 1u << 0;
+}
+
+// --- Interrupts (datasheet 8.2.3.5) ---
+inline constexpr Reg32 EICR{0x00800};
+inline constexpr Reg32 EICS{0x00808};
+inline constexpr Reg32 EIAC{0x00810};
+inline constexpr Reg32 EIMS{0x00880};
+inline constexpr Reg32 EIMC{0x00888};
+inline constexpr Reg32 EIAM{0x00890};
+inline constexpr Reg32 GPIE{0x00898};
+constexpr Reg32 IVAR(unsigned n) { return {0x00900 + 4 * n}; }
+inline constexpr Reg32 IVAR_MISC{0x00A00};
+
+namespace eicr {
+inline constexpr uint32_t kRtxQueueMask = 0xFFFF;
+inline constexpr uint32_t kMailbox = 1u << 19;
+inline constexpr uint32_t kLsc = 1u << 20;
+inline constexpr uint32_t kOther = 1u << 31;
+/// Causes routed to the "other" vector (IVAR_MISC byte 1).
+inline constexpr uint32_t kOtherCauses = 0x7FFF0000u;
+inline constexpr uint32_t kAllMask = 0x7FFFFFFFu;  // EIMC value that masks everything
+}  // namespace eicr
+namespace gpie {
+inline constexpr uint32_t kMsixMode = 1u << 4;
+inline constexpr uint32_t kOcd = 1u << 5;
+inline constexpr uint32_t kEiame = 1u << 30;
+inline constexpr uint32_t kPbaSupport = 1u << 31;
+inline constexpr uint32_t kVtModeMask = 0x0000C000u;
+inline constexpr uint32_t kVtMode16 = 0x00004000u;
+inline constexpr uint32_t kVtMode32 = 0x00008000u;
+inline constexpr uint32_t kVtMode64 = 0x0000C000u;
+}  // namespace gpie
+namespace ivar {
+inline constexpr uint32_t kValid = 0x80;
+inline constexpr unsigned kMiscOtherShift = 8;  // IVAR_MISC byte 1: "other" causes
+}  // namespace ivar
+
+// --- Mailbox and VF reset (spec 2, 3) ---
+constexpr Reg32 PFMAILBOX(unsigned vf) { return {0x04B00 + 4 * vf}; }
+constexpr Reg32 PFMBMEM(unsigned vf, unsigned word) { return {0x13000 + 64 * vf + 4 * word}; }
+constexpr Reg32 MBVFICR(unsigned i) { return {0x00710 + 4 * i}; }  // i = vf / 16
+constexpr Reg32 MBVFIMR(unsigned i) { return {0x00720 + 4 * i}; }  // i = vf / 16
+constexpr Reg32 VFLRE(unsigned i) { return {i == 0 ? 0x00600u : 0x001C0u}; }  // i = vf / 32
+constexpr Reg32 VFLREC(unsigned i) { return {0x00700 + 4 * i}; }              // i = vf / 32
+
+namespace pfmailbox {
+inline constexpr uint32_t kSts = 1u << 0;
+inline constexpr uint32_t kAck = 1u << 1;
+inline constexpr uint32_t kVfu = 1u << 2;
+inline constexpr uint32_t kPfu = 1u << 3;
+inline constexpr uint32_t kRvfu = 1u << 4;
+}  // namespace pfmailbox
+namespace mbvficr {
+inline constexpr uint32_t kVfReqMask = 0x0000FFFFu;
+inline constexpr uint32_t kVfAckMask = 0xFFFF0000u;
+constexpr uint32_t req_bit(unsigned vf) { return 1u << (vf % 16); }
+constexpr uint32_t ack_bit(unsigned vf) { return 1u << (16 + vf % 16); }
+}  // namespace mbvficr
+
+// --- Pools, switch and anti-spoof (spec 2, 6, 7) ---
+inline constexpr Reg32 VT_CTL{0x051B0};
+constexpr Reg32 VFRE(unsigned i) { return {0x051E0 + 4 * i}; }  // i = pool / 32
+constexpr Reg32 VFTE(unsigned i) { return {0x08110 + 4 * i}; }  // i = pool / 32
+constexpr Reg32 PFVFSPOOF(unsigned i) { return {0x08200 + 4 * i}; }  // i = pool / 8
+inline constexpr Reg32 PFDTXGSWC{0x08220};
+constexpr Reg32 VMECM(unsigned i) { return {0x08790 + 4 * i}; }
+constexpr Reg32 VMOLR(unsigned pool) { return {0x0F000 + 4 * pool}; }
+constexpr Reg32 VMVIR(unsigned pool) { return {0x08000 + 4 * pool}; }
+constexpr Reg32 VLVF(unsigned i) { return {0x0F100 + 4 * i}; }
+constexpr Reg32 VLVFB(unsigned j) { return {0x0F200 + 4 * j}; }  // j = 2i (pools 0-31), 2i+1
+constexpr Reg32 VFTA(unsigned i) { return {0x0A000 + 4 * i}; }
+constexpr Reg32 RAL(unsigned i) { return {i <= 15 ? 0x05400 + 8 * i : 0x0A200 + 8 * i}; }
+constexpr Reg32 RAH(unsigned i) { return {i <= 15 ? 0x05404 + 8 * i : 0x0A204 + 8 * i}; }
+constexpr Reg32 MPSAR_LO(unsigned i) { return {0x0A600 + 8 * i}; }
+constexpr Reg32 MPSAR_HI(unsigned i) { return {0x0A604 + 8 * i}; }
+constexpr Reg32 MTA(unsigned i) { return {0x05200 + 4 * i}; }
+constexpr Reg32 PSRTYPE(unsigned pool) { return {0x0EA00 + 4 * pool}; }
+inline constexpr Reg32 MRQC{0x05818};
+inline constexpr Reg32 MTQC{0x08120};
+inline constexpr Reg32 GCR_EXT{0x11050};
+inline constexpr Reg32 RTTDCS{0x04900};
+inline constexpr Reg32 QDE{0x02F04};
+inline constexpr Reg32 RTTDQSEL{0x04904};
+inline constexpr Reg32 RTTBCNRM{0x04980};
+inline constexpr Reg32 RTTBCNRC{0x04984};
+
+namespace vt_ctl {
+inline constexpr uint32_t kVtEnable = 1u << 0;
+inline constexpr unsigned kDefPlShift = 7;
+inline constexpr uint32_t kDefPlMask = 0x3Fu << 7;
+inline constexpr uint32_t kDisDefPl = 1u << 29;
+inline constexpr uint32_t kReplEn = 1u << 30;
+}  // namespace vt_ctl
+namespace pfvfspoof {
+constexpr uint32_t mac_bit(unsigned pool) { return 1u << (pool % 8); }
+constexpr uint32_t vlan_bit(unsigned pool) { return 1u << (8 + pool % 8); }
+}  // namespace pfvfspoof
+namespace pfdtxgswc {
+inline constexpr uint32_t kVtLben = 1u << 0;
+}
+namespace vmolr {
+inline constexpr uint32_t kUpe = 1u << 22;
+inline constexpr uint32_t kVpe = 1u << 23;
+inline constexpr uint32_t kAupe = 1u << 24;
+inline constexpr uint32_t kRompe = 1u << 25;
+inline constexpr uint32_t kRope = 1u << 26;
+inline constexpr uint32_t kBam = 1u << 27;
+inline constexpr uint32_t kMpe = 1u << 28;
+}  // namespace vmolr
+namespace vmvir {
+inline constexpr uint32_t kVidMask = 0x0FFF;
+inline constexpr unsigned kPrioShift = 13;
+inline constexpr uint32_t kVlanaDefault = 0x40000000u;  // always insert the default VLAN
+inline constexpr uint32_t kVlanaNever = 0x80000000u;
+inline constexpr uint32_t kVlanaMask = 0xC0000000u;
+}  // namespace vmvir
+namespace vlvf {
+inline constexpr uint32_t kVidMask = 0x0FFF;
+inline constexpr uint32_t kVien = 1u << 31;
+}  // namespace vlvf
+namespace rah {
+inline constexpr uint32_t kAv = 1u << 31;
+}
+namespace mrqc {
+inline constexpr uint32_t kMrqeMask = 0xF;
+inline constexpr uint32_t kVmdq64 = 0x8;
+inline constexpr uint32_t kVmdq32Rss = 0xA;
+inline constexpr uint32_t kVmdq64Rss = 0xB;
+inline constexpr uint32_t kVmdq32x4Tc = 0xD;
+}  // namespace mrqc
+namespace mtqc {
+inline constexpr uint32_t kRtEna = 1u << 0;
+inline constexpr uint32_t kVtEna = 1u << 1;
+inline constexpr uint32_t k64Pools2Q = 0x4;
+inline constexpr uint32_t k32Pools4Q = 0x8;
+}  // namespace mtqc
+namespace gcr_ext {
+inline constexpr uint32_t kVtModeMask = 0x3;
+inline constexpr uint32_t kVtMode16 = 0x1;
+inline constexpr uint32_t kVtMode32 = 0x2;
+inline constexpr uint32_t kVtMode64 = 0x3;
+inline constexpr uint32_t kBuffersClear = 1u << 30;
+inline constexpr uint32_t kMsixEn = 1u << 31;
+}  // namespace gcr_ext
+namespace rttdcs {
+inline constexpr uint32_t kArbDis = 1u << 6;
+}
+namespace qde {
+inline constexpr uint32_t kEnable = 1u << 0;
+inline constexpr uint32_t kHideVlan = 1u << 1;
+inline constexpr unsigned kIdxShift = 8;
+inline constexpr uint32_t kIdxMask = 0x7Fu << 8;
+inline constexpr uint32_t kWrite = 1u << 16;
+inline constexpr uint32_t kRead = 1u << 17;
+}  // namespace qde
+namespace rttbcnrc {
+inline constexpr uint32_t kRfDecMask = 0x3FFF;
+inline constexpr unsigned kRfIntShift = 14;
+inline constexpr uint32_t kRfIntMask = 0x3FFu << 14;
+inline constexpr uint32_t kRsEna = 1u << 31;
+}  // namespace rttbcnrc
+
+// --- PF view of the absolute queues (spec 2, D-TYPE PVF* macros) ---
+constexpr uint32_t rx_queue_base(unsigned q) { return q < 64 ? 0x01000 + 0x40 * q : 0x0D000 + 0x40 * (q - 64); }
+constexpr uint32_t tx_queue_base(unsigned q) { return 0x06000 + 0x40 * q; }
+constexpr Reg32 RDBAL(unsigned q) { return {rx_queue_base(q) + 0x00}; }
+constexpr Reg32 RDBAH(unsigned q) { return {rx_queue_base(q) + 0x04}; }
+constexpr Reg32 RDLEN(unsigned q) { return {rx_queue_base(q) + 0x08}; }
+constexpr Reg32 RDH(unsigned q) { return {rx_queue_base(q) + 0x10}; }
+constexpr Reg32 SRRCTL(unsigned q) { return {rx_queue_base(q) + 0x14}; }
+constexpr Reg32 RDT(unsigned q) { return {rx_queue_base(q) + 0x18}; }
+constexpr Reg32 RXDCTL(unsigned q) { return {rx_queue_base(q) + 0x28}; }
+constexpr Reg32 TDBAL(unsigned q) { return {tx_queue_base(q) + 0x00}; }
+constexpr Reg32 TDBAH(unsigned q) { return {tx_queue_base(q) + 0x04}; }
+constexpr Reg32 TDLEN(unsigned q) { return {tx_queue_base(q) + 0x08}; }
+constexpr Reg32 TDH(unsigned q) { return {tx_queue_base(q) + 0x10}; }
+constexpr Reg32 TDT(unsigned q) { return {tx_queue_base(q) + 0x18}; }
+constexpr Reg32 TXDCTL(unsigned q) { return {tx_queue_base(q) + 0x28}; }
+constexpr Reg32 TDWBAL(unsigned q) { return {tx_queue_base(q) + 0x38}; }
+constexpr Reg32 TDWBAH(unsigned q) { return {tx_queue_base(q) + 0x3C}; }
+
+// --- Statistics touched by the init sequence (clear-on-read on the PF, datasheet 8.2.3.23) ---
+inline constexpr Reg32 GPRC{0x04074};
+inline constexpr Reg32 GPTC{0x04080};
+inline constexpr Reg32 MPC0{0x03FA0};
+
+// --- Added for pf_driver: RSS shared with the VFs, VLAN filter enable, rate compensation ---
+// (datasheet 8.2.3.7: RETA/RSSRK/MRQC fields, 8.2.3.7.2 VLNCTRL; spec 7 for RTTBCNRM)
+constexpr Reg32 RETA(unsigned i) { return {0x05C00 + 4 * i}; }   // i = 0..31, 4 entries each
+constexpr Reg32 RSSRK(unsigned i) { return {0x05C80 + 4 * i}; }  // i = 0..9, 40-byte key
+inline constexpr unsigned kNumReta = 32;
+inline constexpr unsigned kNumRssrk = 10;
+inline constexpr Reg32 VLNCTRL{0x05088};
+namespace vlnctrl {
+inline constexpr uint32_t kVfe = 1u << 30;  // VLAN filter enable (VFTA)
+}
+namespace mrqc {
+inline constexpr uint32_t kRssFieldIpv4Tcp = 1u << 16;
+inline constexpr uint32_t kRssFieldIpv4 = 1u << 17;
+inline constexpr uint32_t kRssFieldIpv6 = 1u << 20;
+inline constexpr uint32_t kRssFieldIpv6Tcp = 1u << 21;
+}  // namespace mrqc
+namespace rttbcnrm {
+inline constexpr uint32_t kMmwSize82599 = 0x4;  // compensation without 9.5 KB jumbo (spec 7)
+}
+
+}  // namespace hal::ixgbe::pf

@@ -1,0 +1,60 @@
+#pragma once
+// The simulated Intel 82599: a PF function and up to 64 VF functions behind one device model.
+// Drivers reach it only through hal::PciFunction (registers, config space, DMA, vectors); the
+// model learns everything from those accesses, as the chip does.
+
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "hal/pci_function.hpp"
+#include "hal/sim/reg_trace.hpp"
+#include "hal/types.hpp"
+
+namespace sim {
+
+struct DeviceConfig {
+  std::string name = "sim0";
+  uint8_t bus = 1;          ///< PF at bus:00.0
+  bool link_up = true;      ///< the wire's state at power-on
+};
+
+class DeviceModel;  // the register-level model, hal/sim/device_model.hpp
+struct DeviceState;
+
+/// Owner of one simulated 82599. Thread-safe: any thread may access any function; control
+/// registers are serialised by the device's lock, as the chip serialises its register bus.
+class Device82599 {
+ public:
+  static std::unique_ptr<Device82599> create(DeviceConfig config = {});
+  ~Device82599();
+  Device82599(const Device82599&) = delete;
+  Device82599& operator=(const Device82599&) = delete;
+
+  /// The PF function (bus:00.0).
+  hal::PciFunction& pf();
+  /// VF `vf`'s function, which exists only while the PF's SR-IOV control has VF Enable set and
+  /// vf < NumVFs. kNoDevice otherwise. The handle stays valid for the device's life; once the
+  /// VF is disabled its BAR reads all-ones (the function is gone) and writes are dropped.
+  std::expected<hal::PciFunction*, hal::Error> vf(hal::VfId vf);
+  /// Number of VF functions that exist now.
+  unsigned num_vfs() const;
+  /// The routing id (bus << 8 | devfn) of VF `vf` under the current ARI/offset/stride settings.
+  uint16_t vf_routing_id(hal::VfId vf) const;
+
+  // ---- The world around the chip (not a driver interface).
+  /// Sets the wire's link state; raises EICR.LSC and updates LINKS/VFLINKS.
+  void set_link(bool up);
+  /// Installs (or removes, with nullptr) a register-access trace, like a bus analyser.
+  void set_trace(RegTraceFn fn);
+
+  const std::string& name() const;
+  DeviceModel& model();
+
+ private:
+  explicit Device82599(DeviceConfig config);
+  std::unique_ptr<DeviceState> state_;
+};
+
+}  // namespace sim

@@ -1,0 +1,139 @@
+#include "hal/sim/device_model.hpp"
+
+#include <algorithm>
+
+#include "hal/ixgbe/ids.hpp"
+#include "hal/pci_regs.hpp"
+
+namespace sim {
+
+namespace pfr = hal::ixgbe::pf;
+namespace vfr = hal::ixgbe::vf;
+
+DeviceModel::DeviceModel(DeviceConfig cfg) : cfg_(std::move(cfg)), regs_(pfr::kBarSize / 4) {
+  link_up_ = cfg_.link_up;
+  for (size_t i = 0; i < pfr::kNumVectors; ++i) {
+    auto fd = hal::EventFd::create();
+    if (fd) pf_vectors_.push_back(std::move(*fd));
+  }
+  for (auto& vf : vfs_) {
+    for (size_t i = 0; i < vfr::kNumVectors; ++i) {
+      auto fd = hal::EventFd::create();
+      if (fd) vf.vectors.push_back(std::move(*fd));
+    }
+  }
+  build_pf_config();
+  // Power-on: the chip comes out of reset with the EEPROM read and DMA initialised.
+  device_reset();
+  pf_resets_ = 0;
+}
+
+void DeviceModel::trace(int fn, Space sp, bool write, uint32_t off, uint32_t v) {
+  if (trace_) trace_(RegAccess{fn, sp, write, off, v});
+}
+
+uint32_t DeviceModel::pf_read(uint32_t off) {
+  Lock lock(mu_);
+  const uint32_t v = (off % 4 != 0 || off >= pfr::kBarSize) ? hal::kDeviceGone : pf_read_locked(off);
+  trace(-1, Space::kBar0, false, off, v);
+  return v;
+}
+
+void DeviceModel::pf_write(uint32_t off, uint32_t v) {
+  Lock lock(mu_);
+  trace(-1, Space::kBar0, true, off, v);
+  if (off % 4 != 0 || off >= pfr::kBarSize) return;
+  pf_write_locked(off, v);
+}
+
+uint32_t DeviceModel::vf_read(unsigned vf, uint32_t off) {
+  Lock lock(mu_);
+  uint32_t v = hal::kDeviceGone;
+  // A VF BAR decodes only while the VF exists and VF MSE is set (SR-IOV 1.1, 3.3.3.4).
+  const bool decodes = vf < vfs_.size() && vfs_[vf].exists &&
+                       (sriov_reg16(hal::pci::sriov::kCtrl) & hal::pci::sriov::kCtrlMse) != 0;
+  if (decodes && off % 4 == 0 && off < vfr::kBarSize) v = vf_read_locked(vf, off);
+  trace(static_cast<int>(vf), Space::kBar0, false, off, v);
+  return v;
+}
+
+void DeviceModel::vf_write(unsigned vf, uint32_t off, uint32_t v) {
+  Lock lock(mu_);
+  trace(static_cast<int>(vf), Space::kBar0, true, off, v);
+  const bool decodes = vf < vfs_.size() && vfs_[vf].exists &&
+                       (sriov_reg16(hal::pci::sriov::kCtrl) & hal::pci::sriov::kCtrlMse) != 0;
+  if (decodes && off % 4 == 0 && off < vfr::kBarSize) vf_write_locked(vf, off, v);
+}
+
+void DeviceModel::set_link(bool up) {
+  Lock lock(mu_);
+  if (link_up_ == up) return;
+  link_up_ = up;
+  raise_pf_cause(pfr::eicr::kLsc);
+}
+
+void DeviceModel::set_trace(RegTraceFn fn) {
+  Lock lock(mu_);
+  trace_ = std::move(fn);
+}
+
+unsigned DeviceModel::num_vfs() const {
+  Lock lock(mu_);
+  return num_vfs_;
+}
+
+bool DeviceModel::vf_exists(unsigned vf) const {
+  Lock lock(mu_);
+  return vf < vfs_.size() && vfs_[vf].exists;
+}
+
+uint16_t DeviceModel::vf_routing_id(unsigned vf) const {
+  Lock lock(mu_);
+  return static_cast<uint16_t>(pf_routing_id() + sriov_reg16(hal::pci::sriov::kVfOffset) +
+                               vf * sriov_reg16(hal::pci::sriov::kVfStride));
+}
+
+uint32_t DeviceModel::pf_reset_count() const {
+  Lock lock(mu_);
+  return pf_resets_;
+}
+
+uint32_t DeviceModel::vf_flr_count(unsigned vf) const {
+  Lock lock(mu_);
+  return vf < vfs_.size() ? vfs_[vf].flr_count : 0;
+}
+
+unsigned DeviceModel::queues_per_pool() const {
+  // GCR_EXT.VT_MODE decides the pool layout (spec 6); without VT there are no VF queues.
+  switch (reg(pfr::GCR_EXT) & pfr::gcr_ext::kVtModeMask) {
+    case pfr::gcr_ext::kVtMode16: return 8;
+    case pfr::gcr_ext::kVtMode32: return 4;
+    case pfr::gcr_ext::kVtMode64: return 2;
+    default: return 0;
+  }
+}
+
+uint32_t DeviceModel::vf_queue_alias(unsigned vf, uint32_t off) const {
+  const unsigned per_pool = queues_per_pool();
+  const bool rx = off >= 0x1000 && off < 0x1000 + 0x40 * vfr::kMaxQueues;
+  const bool tx = off >= 0x2000 && off < 0x2000 + 0x40 * vfr::kMaxQueues;
+  if (!rx && !tx) return 0;
+  const uint32_t rel = off - (rx ? vfr::VFRDBAL(0).offset : vfr::VFTDBAL(0).offset);
+  const unsigned q = rel / 0x40;
+  if (q >= per_pool) return 0;
+  const unsigned abs = vf * per_pool + q;
+  return (rx ? pfr::rx_queue_base(abs) : pfr::tx_queue_base(abs)) + rel % 0x40;
+}
+
+void DeviceModel::clear_vf_queues(unsigned vf) {
+  const unsigned per_pool = queues_per_pool();
+  for (unsigned q = vf * per_pool; q < (vf + 1) * per_pool && q < pfr::kNumQueues; ++q) {
+    for (uint32_t r = 0; r < 0x40; r += 4) {
+      regs_[(pfr::rx_queue_base(q) + r) / 4] = 0;
+      // TDWBAL/TDWBAH survive a VF reset (spec 3e): the PF zeroes them on VF_RESET.
+      if (r != 0x38 && r != 0x3C) regs_[(pfr::tx_queue_base(q) + r) / 4] = 0;
+    }
+  }
+}
+
+}  // namespace sim

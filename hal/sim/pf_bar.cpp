@@ -1,0 +1,162 @@
+// PF BAR0 register handlers of the simulated 82599. Plain registers are storage; the ones below
+// have side effects the datasheet defines.
+#include "hal/sim/device_model.hpp"
+
+namespace sim {
+
+namespace pfr = hal::ixgbe::pf;
+
+namespace {
+constexpr uint32_t kPfMbMemBase = pfr::PFMBMEM(0, 0).offset;
+constexpr uint32_t kPfMbMemEnd = pfr::PFMBMEM(pfr::kMaxVfs, 0).offset;
+constexpr uint32_t kPfMailboxBase = pfr::PFMAILBOX(0).offset;
+constexpr uint32_t kPfMailboxEnd = pfr::PFMAILBOX(pfr::kMaxVfs).offset;
+}  // namespace
+
+uint32_t DeviceModel::pf_read_locked(uint32_t off) {
+  uint32_t v = 0;
+  if (pf_read_mailbox_block(off, v) || pf_read_interrupt_block(off, v)) return v;
+  switch (off) {
+    case pfr::STATUS.offset:
+      // No transaction is ever pending in the model, so GIO master disable completes at once.
+      return (reg(pfr::CTRL) & pfr::ctrl::kGioMasterDisable) ? 0 : pfr::status::kGioMasterEnable;
+    case pfr::LINKS.offset:
+      return link_up_ ? (pfr::links::kUp | pfr::links::kSpeed10G) : 0;
+    case pfr::EEC.offset:
+      return reg(pfr::EEC) | pfr::eec::kPres | pfr::eec::kArd;
+    case pfr::RDRXCTL.offset:
+      return reg(pfr::RDRXCTL) | pfr::rdrxctl::kDmaIdone;
+    case pfr::QDE.offset:
+      // QDE is indirect: a write with READ latched the queue; report its bits.
+      return (qde_read_index_ << pfr::qde::kIdxShift) | qde_[qde_read_index_];
+    case pfr::RTTBCNRC.offset:
+      return rttbcnrc_[reg(pfr::RTTDQSEL) % pfr::kNumQueues];
+    default:
+      return regs_[off / 4];
+  }
+}
+
+void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
+  if (pf_write_mailbox_block(off, v) || pf_write_interrupt_block(off, v)) return;
+  switch (off) {
+    case pfr::CTRL.offset:
+      // RST and LRST self-clear; the model completes a reset before the next access.
+      if (v & pfr::ctrl::kRst) device_reset();
+      reg(pfr::CTRL) = v & ~pfr::ctrl::kResetMask;
+      return;
+    case pfr::CTRL_EXT.offset: {
+      const bool was_ready = pf_ready();
+      reg(pfr::CTRL_EXT) = v;
+      if (!was_ready && pf_ready()) set_pfrstd(true);
+      return;
+    }
+    case pfr::STATUS.offset:
+    case pfr::LINKS.offset:
+      return;  // read-only
+    case pfr::EEC.offset:
+      reg(pfr::EEC) = v & ~(pfr::eec::kPres | pfr::eec::kArd);
+      return;
+    case pfr::RDRXCTL.offset:
+      reg(pfr::RDRXCTL) = v & ~pfr::rdrxctl::kDmaIdone;
+      return;
+    case pfr::QDE.offset: {
+      const uint32_t q = ((v & pfr::qde::kIdxMask) >> pfr::qde::kIdxShift) % pfr::kNumQueues;
+      if (v & pfr::qde::kWrite) qde_[q] = v & (pfr::qde::kEnable | pfr::qde::kHideVlan);
+      if (v & pfr::qde::kRead) qde_read_index_ = q;
+      return;
+    }
+    case pfr::RTTBCNRC.offset:
+      rttbcnrc_[reg(pfr::RTTDQSEL) % pfr::kNumQueues] = v;
+      return;
+    default:
+      regs_[off / 4] = v;
+  }
+}
+
+bool DeviceModel::pf_read_mailbox_block(uint32_t off, uint32_t& out) {
+  if (off >= kPfMailboxBase && off < kPfMailboxEnd) {
+    out = read_pfmailbox((off - kPfMailboxBase) / 4);
+    return true;
+  }
+  if (off >= kPfMbMemBase && off < kPfMbMemEnd) {
+    const uint32_t rel = off - kPfMbMemBase;
+    out = vfs_[rel / 64].mbmem[(rel % 64) / 4];
+    return true;
+  }
+  for (unsigned i = 0; i < 2; ++i) {
+    if (off == pfr::VFLRE(i).offset || off == pfr::VFLREC(i).offset) {
+      out = static_cast<uint32_t>(vflre_ >> (32 * i));
+      return true;
+    }
+  }
+  return false;
+}
+
+bool DeviceModel::pf_write_mailbox_block(uint32_t off, uint32_t v) {
+  if (off >= kPfMailboxBase && off < kPfMailboxEnd) {
+    write_pfmailbox((off - kPfMailboxBase) / 4, v);
+    return true;
+  }
+  if (off >= kPfMbMemBase && off < kPfMbMemEnd) {
+    const uint32_t rel = off - kPfMbMemBase;
+    vfs_[rel / 64].mbmem[(rel % 64) / 4] = v;
+    return true;
+  }
+  for (unsigned i = 0; i < 4; ++i) {
+    if (off == pfr::MBVFICR(i).offset) {
+      regs_[off / 4] &= ~v;  // write 1 to clear
+      return true;
+    }
+  }
+  for (unsigned i = 0; i < 2; ++i) {
+    if (off == pfr::VFLRE(i).offset) return true;  // status, read-only
+    if (off == pfr::VFLREC(i).offset) {
+      vflre_ &= ~(uint64_t{v} << (32 * i));  // write 1 to clear
+      return true;
+    }
+  }
+  return false;
+}
+
+bool DeviceModel::pf_read_interrupt_block(uint32_t off, uint32_t& out) {
+  switch (off) {
+    case pfr::EICR.offset:
+      // Read-to-clear (datasheet 8.2.3.5.1 with GPIE.OCD: causes clear on read).
+      out = eicr_;
+      eicr_ = 0;
+      return true;
+    case pfr::EICS.offset:
+      out = eicr_;  // reads return the causes without clearing them
+      return true;
+    case pfr::EIMS.offset:
+    case pfr::EIMC.offset:
+      out = eims_;
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool DeviceModel::pf_write_interrupt_block(uint32_t off, uint32_t v) {
+  switch (off) {
+    case pfr::EICR.offset:
+      eicr_ &= ~v;  // write 1 to clear
+      return true;
+    case pfr::EICS.offset:
+      raise_pf_cause(v);
+      return true;
+    case pfr::EIMS.offset: {
+      const uint32_t newly = v & ~eims_;
+      eims_ |= v;
+      if (eicr_ & newly) fire_pf_pending();
+      return true;
+    }
+    case pfr::EIMC.offset:
+      eims_ &= ~v;
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace sim

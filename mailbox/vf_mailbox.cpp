@@ -1,0 +1,153 @@
+#include "mailbox/vf_mailbox.hpp"
+
+#include "hal/ixgbe/regs_vf.hpp"
+
+namespace mbx {
+namespace {
+namespace reg = hal::ixgbe::vf;
+namespace mbox = hal::ixgbe::vf::vfmailbox;
+}  // namespace
+
+VfMailbox::VfMailbox(hal::RegisterIo& bar0, hal::Clock& clock, hal::Waiter& waiter,
+                     VfMailboxParams params)
+    : bar0_(bar0), clock_(clock), waiter_(waiter), params_(params) {}
+
+// ---- Primitives (spec 3a).
+
+uint32_t VfMailbox::read_mailbox() {
+  const uint32_t v = bar0_.read(reg::VFMAILBOX);
+  gone_ = v == hal::kDeviceGone;
+  // PFSTS, PFACK and RSTD clear when read: this is the one place that reads them, so an event
+  // seen here stays in the shadow until someone consumes it. An all-ones read is the bus
+  // saying nobody answered, not eight events.
+  if (!gone_) shadow_ |= v & mbox::kReadToClear;
+  return v;
+}
+
+bool VfMailbox::consume(uint32_t bit) {
+  if ((shadow_ & bit) == 0) return false;
+  shadow_ &= ~bit;
+  return true;
+}
+
+bool VfMailbox::check_for_msg() {
+  read_mailbox();
+  return consume(mbox::kPfsts);
+}
+
+bool VfMailbox::check_for_ack() {
+  read_mailbox();
+  return consume(mbox::kPfack);
+}
+
+bool VfMailbox::check_for_rst() {
+  const uint32_t v = read_mailbox();
+  // RSTI is a level (PF not ready), RSTD an event; consume RSTD whatever RSTI says.
+  const bool rstd = consume(mbox::kRstd);
+  const bool rsti = !gone_ && (v & mbox::kRsti) != 0;
+  return rsti || rstd;
+}
+
+bool VfMailbox::pf_in_reset() {
+  const uint32_t v = read_mailbox();
+  return !gone_ && (v & mbox::kRsti) != 0;
+}
+
+std::expected<void, Error> VfMailbox::try_lock() {
+  // Write VFU alone (legacy ops): REQ/ACK are triggers and must not be re-raised here.
+  bar0_.write(reg::VFMAILBOX, mbox::kVfu);
+  const uint32_t v = read_mailbox();
+  if (gone_) return std::unexpected(Error::kNoDevice);
+  if ((v & mbox::kVfu) == 0) return std::unexpected(Error::kLockTimeout);
+  return {};
+}
+
+std::expected<void, Error> VfMailbox::lock() {
+  std::expected<void, Error> r = std::unexpected(Error::kLockTimeout);
+  hal::poll_until(clock_, waiter_, params_.delay * params_.timeout_tries, params_.delay, [&] {
+    r = try_lock();
+    return r.has_value() || r.error() == Error::kNoDevice;
+  });
+  if (!r && r.error() == Error::kLockTimeout) ++counters_.lock_failures;
+  return r;
+}
+
+bool VfMailbox::wait_for(uint32_t bit) {
+  bool seen = false;
+  hal::poll_until(clock_, waiter_, params_.delay * params_.timeout_tries, params_.delay, [&] {
+    read_mailbox();
+    seen = consume(bit);
+    return seen || gone_;
+  });
+  return seen;
+}
+
+// ---- Composed operations (spec 3b, legacy handshake).
+
+std::expected<void, Error> VfMailbox::write(std::span<const uint32_t> words) {
+  if (words.size() > kMaxWords) return std::unexpected(Error::kTooLong);
+  if (auto l = lock(); !l) return l;
+  // A PFSTS/PFACK left from an earlier exchange must not pass for the answer to this one.
+  read_mailbox();
+  if (gone_) return std::unexpected(Error::kNoDevice);
+  shadow_ &= ~(mbox::kPfsts | mbox::kPfack);
+  for (size_t i = 0; i < words.size(); ++i) {
+    bar0_.write(reg::VFMBMEM(static_cast<unsigned>(i)), words[i]);
+  }
+  // REQ alone: it interrupts the PF and, with VFU not written, releases the lock.
+  bar0_.write(reg::VFMAILBOX, mbox::kReq);
+  ++counters_.sent;
+  if (trace_) trace_(trace_vf_, Direction::kVfToPf, words);
+  return {};
+}
+
+std::expected<Message, Error> VfMailbox::read(size_t n) {
+  if (n > kMaxWords) return std::unexpected(Error::kTooLong);
+  if (auto l = lock(); !l) return std::unexpected(l.error());
+  Message m;
+  m.size = static_cast<uint8_t>(n);
+  for (size_t i = 0; i < n; ++i) m.w[i] = bar0_.read(reg::VFMBMEM(static_cast<unsigned>(i)));
+  // ACK alone: tells the PF the buffer is consumed and releases VFU.
+  bar0_.write(reg::VFMAILBOX, mbox::kAck);
+  ++counters_.received;
+  if (trace_) trace_(trace_vf_, Direction::kPfToVf, m.words());
+  return m;
+}
+
+std::expected<void, Error> VfMailbox::write_posted(std::span<const uint32_t> words) {
+  if (disabled_) return std::unexpected(Error::kDisabled);
+  return write(words);
+}
+
+std::expected<Message, Error> VfMailbox::read_posted(size_t n) {
+  if (disabled_) return std::unexpected(Error::kDisabled);
+  if (n > kMaxWords) return std::unexpected(Error::kTooLong);
+  if (!wait_for(mbox::kPfsts)) {
+    if (gone_) return std::unexpected(Error::kNoDevice);
+    // Linux zeroes the mailbox timeout here: the PF is considered lost until the VF resets.
+    ++counters_.timeouts;
+    disabled_ = true;
+    return std::unexpected(Error::kTimeout);
+  }
+  return read(n);
+}
+
+std::expected<Message, Error> VfMailbox::request(std::span<const uint32_t> words,
+                                                 size_t reply_words) {
+  if (auto w = write_posted(words); !w) return std::unexpected(w.error());
+  return read_posted(reply_words);
+}
+
+std::expected<Message, Error> VfMailbox::poll_message(size_t n) {
+  if (n > kMaxWords) return std::unexpected(Error::kTooLong);
+  if (check_for_msg()) return read(n);
+  if (gone_) return std::unexpected(Error::kNoDevice);
+  return std::unexpected(Error::kNoMessage);
+}
+
+void VfMailbox::reset_done() {
+  disabled_ = false;
+  shadow_ = 0;
+}
+
+}  // namespace mbx

@@ -1,0 +1,238 @@
+#include "pf_driver/mailbox_service.hpp"
+
+#include <array>
+
+#include "hal/ixgbe/regs_pf.hpp"
+#include "mailbox/codec.hpp"
+#include "pf_driver/message_handlers.hpp"
+#include "pf_driver/vf_hw.hpp"
+#include "pf_driver/vf_reset.hpp"
+
+namespace pf {
+namespace reg = hal::ixgbe::pf;
+using mbx::Api;
+using mbx::MsgId;
+
+namespace {
+
+struct Route {
+  MsgId id;
+  Api min_api;  // the Linux PF's gate for this request (spec 4b)
+  Handler fn;
+};
+
+constexpr std::array kRoutes = {
+    Route{MsgId::kSetMacAddr, Api::k10, handle_set_mac_addr},
+    Route{MsgId::kSetMulticast, Api::k10, handle_set_multicast},
+    Route{MsgId::kSetVlan, Api::k10, handle_set_vlan},
+    Route{MsgId::kSetLpe, Api::k10, handle_set_lpe},
+    Route{MsgId::kSetMacvlan, Api::k10, handle_set_macvlan},
+    Route{MsgId::kApiNegotiate, Api::k10, handle_api_negotiate},
+    Route{MsgId::kGetQueues, Api::k11, handle_get_queues},
+    Route{MsgId::kGetReta, Api::k12, handle_get_reta},
+    Route{MsgId::kGetRssKey, Api::k12, handle_get_rss_key},
+    Route{MsgId::kUpdateXcastMode, Api::k12, handle_update_xcast_mode},
+    Route{MsgId::kGetLinkState, Api::k12, handle_get_link_state},
+    Route{MsgId::kIpsecAdd, Api::k14, handle_ipsec},
+    Route{MsgId::kIpsecDel, Api::k14, handle_ipsec},
+    Route{MsgId::kGetPfLinkState, Api::k16, handle_unsupported},
+    Route{MsgId::kFeaturesNegotiate, Api::k17, handle_unsupported},
+};
+
+/// A request id as event text: its name when known ("GET_QUEUES"), else "UNKNOWN".
+std::string_view name(uint16_t id) { return mbx::to_string(static_cast<MsgId>(id)); }
+
+const Route* find_route(uint16_t id) {
+  for (const Route& r : kRoutes) {
+    if (static_cast<uint16_t>(r.id) == id) return &r;
+  }
+  return nullptr;
+}
+
+void send(PfCore& c, hal::VfId vf, std::span<const uint32_t> words, bool ack) {
+  VfCounters& n = c.vf(vf).counters;
+  ++(ack ? n.acks : n.nacks);
+  if (auto r = c.mbx.write(vf, words); !r) {
+    c.log(vf, EventCode::kMailboxError, "reply to VF {} not delivered: {}", vf.value(), r.error());
+  }
+}
+
+/// ACK|CTS or NACK|CTS in the reply's length (the echo of the request for plain replies).
+void send_reply(PfCore& c, hal::VfId vf, const mbx::Message& req, mbx::Message reply, bool ack) {
+  reply.w[0] = mbx::reply_word0(req.w[0], ack, true);
+  send(c, vf, reply.words(), ack);
+}
+
+/// A refusal in the form the VF's state calls for: NACK|CTS for a clear-to-send VF, else the
+/// 1-word request|NACK without CTS that tells the VF it must reset first (spec 4d).
+void send_nack(PfCore& c, hal::VfId vf, const mbx::Message& req) {
+  if (!c.vf(vf).clear_to_send) {
+    const uint32_t w = mbx::reply_word0(req.w[0], false, false);
+    send(c, vf, {&w, 1}, false);
+    return;
+  }
+  mbx::Message reply = req;
+  reply.size = static_cast<uint8_t>(mbx::reply_words(req.id()));
+  send_reply(c, vf, req, reply, false);
+}
+
+void process_reset(PfCore& c, hal::VfId vf, const mbx::Message& req) {
+  // Exactly VF_RESET in word 0, as Linux compares it: no MSGINFO, no reply bits.
+  if (req.w[0] != mbx::word0::make(static_cast<uint16_t>(MsgId::kReset))) {
+    c.log(vf, EventCode::kDecodeError, "VF_RESET from VF {} malformed: word 0 {:#010x}",
+          vf.value(), req.w[0]);
+    send_nack(c, vf, req);
+    return;
+  }
+  VfState& s = c.vf(vf);
+  clean_vf(c, vf);
+  const mbx::ResetReply reply = readmit_vf(c, vf);
+  ++s.counters.resets;
+  send(c, vf, reply.encode().words(), reply.ack);
+  c.log(vf, EventCode::kVfReset, "VF {} reset: MAC {} ({}), API 1.0", vf.value(), MacFmt{s.mac},
+        reply.ack ? "set by administrator" : "VF chooses");
+}
+
+void dispatch(PfCore& c, hal::VfId vf, const mbx::Message& req) {
+  const uint16_t id = req.id();
+  const Route* route = find_route(id);
+  if (route == nullptr) {
+    c.log(vf, EventCode::kUnknownMessage, "VF {} sent unknown request {:#06x} (word 0 {:#010x})",
+          vf.value(), id, req.w[0]);
+    send_nack(c, vf, req);
+    return;
+  }
+  const VfState& s = c.vf(vf);
+  if (!mbx::api_at_least(s.api, route->min_api)) {
+    c.log(vf, EventCode::kApiTooOld, "{} from VF {} needs API {}, VF negotiated {}", route->id,
+          vf.value(), route->min_api, s.api);
+    send_nack(c, vf, req);
+    return;
+  }
+  mbx::Message reply = req;
+  reply.size = static_cast<uint8_t>(mbx::reply_words(id));
+  if (auto r = route->fn(c, vf, req, reply); !r) {
+    c.log(vf, r.error().code, "{} from VF {} refused: {}", route->id, vf.value(), r.error().reason);
+    send_nack(c, vf, req);
+    return;
+  }
+  send_reply(c, vf, req, reply, true);
+}
+
+void process_message(PfCore& c, hal::VfId vf) {
+  auto m = c.mbx.read(vf);
+  if (!m) {
+    c.log(vf, EventCode::kMailboxError, "message from VF {} not read: {}", vf.value(), m.error());
+    return;
+  }
+  VfState& s = c.vf(vf);
+  ++s.counters.messages;
+  // A buffer that already carries ACK/NACK is a reply the VF has seen: nothing to do.
+  if (m->is_ack() || m->is_nack()) return;
+  // VF_RESET always goes through: it is how a VF recovers, whatever else is refused.
+  if (m->id() == static_cast<uint16_t>(MsgId::kReset)) {
+    process_reset(c, vf, *m);
+    return;
+  }
+  if (c.hook) {
+    c.hook_reason.clear();
+    if (c.hook(vf, *m, c.hook_reason) == PolicyVerdict::kRefuse) {
+      c.log(vf, EventCode::kPolicyRefused, "{} ({:#06x}) from VF {} refused by policy: {}",
+            name(m->id()), m->id(), vf.value(), std::string_view(c.hook_reason));
+      send_nack(c, vf, *m);
+      return;
+    }
+  }
+  if (!s.clear_to_send) {
+    c.log(vf, EventCode::kNotClearToSend, "{} ({:#06x}) from VF {} before VF_RESET: NACK",
+          name(m->id()), m->id(), vf.value());
+    send_nack(c, vf, *m);
+    return;
+  }
+  dispatch(c, vf, *m);
+}
+
+void process_ack(PfCore& c, hal::VfId vf) {
+  // A VF that is not clear to send should not be reading either: answer its ack with a bare
+  // NACK so it notices and resets (Linux ixgbe_rcv_ack_from_vf).
+  if (c.vf(vf).clear_to_send) return;
+  const uint32_t w = mbx::word0::kNack;
+  send(c, vf, {&w, 1}, false);
+}
+
+void process_flr(PfCore& c, hal::VfId vf) {
+  VfState& s = c.vf(vf);
+  clean_vf(c, vf);
+  // The function was reset under the VF driver: whatever it negotiated is gone, and it must
+  // send VF_RESET before anything else.
+  s.clear_to_send = false;
+  ++s.counters.flrs;
+  c.log(vf, EventCode::kVfFlr, "VF {} function level reset: filters cleaned", vf.value());
+}
+
+void process_link_change(PfCore& c) {
+  const LinkInfo now = read_link(c.bar0);
+  if (now == c.link) return;
+  c.link = now;
+  c.log(std::nullopt, EventCode::kLinkChange, "PF link {} ({} Mb/s); VFs pinged",
+        now.up ? "up" : "down", now.mbps);
+  // Rate factors are relative to the link speed they were computed for (Linux
+  // ixgbe_check_vf_rate_limit): a different speed disables them all.
+  if (now.up && c.rate_link_mbps != 0 && now.mbps != c.rate_link_mbps) {
+    c.rate_link_mbps = 0;
+    for (unsigned v = 0; v < c.num_vfs; ++v) {
+      c.vfs[v].max_tx_mbps = 0;
+      write_rate_limit(c, hal::VfId(v));
+    }
+    c.log(std::nullopt, EventCode::kRateLimitsCleared,
+          "link speed changed to {} Mb/s: VF rate limits disabled", now.mbps);
+  }
+  for (unsigned v = 0; v < c.num_vfs; ++v) ping_vf(c, hal::VfId(v));
+}
+
+/// Clears the "other" causes by writing them back (Linux reads EICS, not EICR, because of an
+/// 82599 erratum: the read must not clear the queue causes). Returns them.
+uint32_t take_other_causes(PfCore& c) {
+  const uint32_t causes = c.bar0.read(reg::EICS);
+  if (causes == hal::kDeviceGone) return 0;
+  const uint32_t other = causes & reg::eicr::kOtherCauses;
+  if (other != 0) c.bar0.write(reg::EICR, other);
+  return other;
+}
+
+}  // namespace
+
+size_t service_pass(PfCore& c) {
+  if (!c.initialized) return 0;
+  // Drain first: an interrupt that arrives while this pass runs signals again.
+  c.fn.vector(kOtherVector).drain();
+  size_t handled = 0;
+  if (take_other_causes(c) & reg::eicr::kLsc) {
+    process_link_change(c);
+    ++handled;
+  }
+  if (c.num_vfs == 0) return handled;
+  const mbx::PendingEvents p = c.mbx.pending(c.num_vfs);
+  if (!p.any()) return handled;
+  for (unsigned v = 0; v < c.num_vfs; ++v) {
+    const hal::VfId vf(v);
+    const uint64_t bit = uint64_t{1} << v;
+    // The snapshot says where to look; the check_for_* calls re-read and clear the live bit
+    // (a reply written for the message clears a stale ack, for instance).
+    if ((p.flr & bit) && c.mbx.check_for_rst(vf)) {
+      process_flr(c, vf);
+      ++handled;
+    }
+    if ((p.req & bit) && c.mbx.check_for_msg(vf)) {
+      process_message(c, vf);
+      ++handled;
+    }
+    if ((p.ack & bit) && c.mbx.check_for_ack(vf)) {
+      process_ack(c, vf);
+      ++handled;
+    }
+  }
+  return handled;
+}
+
+}  // namespace pf

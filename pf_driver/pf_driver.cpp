@@ -1,0 +1,238 @@
+#include "pf_driver/pf_driver.hpp"
+
+#include <algorithm>
+
+#include "hal/ixgbe/ids.hpp"
+#include "hal/ixgbe/regs_pf.hpp"
+#include "pf_driver/hw_init.hpp"
+#include "pf_driver/mailbox_service.hpp"
+#include "pf_driver/pf_core.hpp"
+#include "pf_driver/sriov_cap.hpp"
+#include "pf_driver/vf_hw.hpp"
+#include "pf_driver/vf_reset.hpp"
+
+namespace pf {
+namespace reg = hal::ixgbe::pf;
+
+PfDriver::PfDriver(hal::PciFunction& fn, hal::Clock& clock, hal::Waiter& waiter, PfOptions opts)
+    : c_(std::make_unique<PfCore>(fn, clock, waiter, opts)) {}
+
+PfDriver::~PfDriver() = default;
+
+std::expected<void, Refusal> PfDriver::bring_up() {
+  PfCore& c = *c_;
+  if (c.opts.mtu < kEthMinMtu || c.opts.mtu > kMaxMtu) {
+    return std::unexpected(Refusal{ErrorCode::kInvalidArgument,
+                                   fmt::format("MTU {} outside {}..{}", c.opts.mtu, kEthMinMtu, kMaxMtu)});
+  }
+  if (auto r = reset_device(c.bar0, c.clock, c.waiter, c.opts.reset_timeout); !r) return r;
+  // The PF's address: the configured one, else what the EEPROM loaded into RAR 0.
+  hal::MacAddr mac = c.opts.mac;
+  if (mac.is_zero()) mac = read_rar0_mac(c.bar0);
+  if (!mac.is_valid_unicast()) {
+    return std::unexpected(Refusal{ErrorCode::kInvalidArgument,
+                                   "no valid PF MAC: set PfOptions::mac (EEPROM gave none)"});
+  }
+  c.pf_mac = mac;
+  // After a reset the filter tables hold whatever the chip powered up with (datasheet
+  // 4.6.7: software clears RAR 1..127, MTA and VFTA).
+  c.rar.clear_all();
+  c.vlans.clear_all();
+  c.mta.clear_all();
+  c.rar.set_pf(mac, 0);
+  c.rss.program(c.bar0);
+  setup_rx_globals(c.bar0, std::max(c.opts.mtu + kEthHeader + kEthFcs, kEthFrameLen + kEthFcs));
+  c.link = read_link(c.bar0);
+  setup_misc_interrupt(c.bar0);
+  return {};
+}
+
+std::expected<void, Refusal> PfDriver::init() {
+  PfCore& c = *c_;
+  if (c.initialized) return reset();
+  if (auto r = bring_up(); !r) {
+    c.log(std::nullopt, EventCode::kPfInitFailed, "init failed: {}", r.error().reason);
+    return r;
+  }
+  // VFs someone else left enabled have no state here: start from none (set_num_vfs later).
+  SriovCap cap(c.fn.config());
+  if (cap.present() && cap.vfs_enabled()) cap.disable();
+  enable_rx_tx(c.bar0);
+  signal_pf_ready(c.bar0);
+  c.initialized = true;
+  c.log(std::nullopt, EventCode::kPfInit, "PF up: MAC {}, MTU {}, link {}", MacFmt{c.pf_mac},
+        c.opts.mtu, c.link.up ? "up" : "down");
+  return {};
+}
+
+std::expected<void, Refusal> PfDriver::set_num_vfs(unsigned n) {
+  PfCore& c = *c_;
+  auto refuse = [&](ErrorCode code, std::string reason) -> std::expected<void, Refusal> {
+    c.log(std::nullopt, EventCode::kAdminRefused, "set_num_vfs({}): {}", n, reason);
+    return std::unexpected(Refusal{code, std::move(reason)});
+  };
+  if (!c.initialized) return refuse(ErrorCode::kNotInitialized, "PF not initialized");
+  SriovCap cap(c.fn.config());
+  if (!cap.present()) return refuse(ErrorCode::kNoDevice, "the PF has no SR-IOV capability");
+  const unsigned limit = std::min<unsigned>(hal::ixgbe::kMaxVfsDriver, cap.total_vfs());
+  if (n > limit) {
+    return refuse(ErrorCode::kInvalidArgument,
+                  fmt::format("at most {} VFs (one pool stays with the PF)", limit));
+  }
+  if (n == c.num_vfs) return {};
+  if (c.num_vfs != 0 && n != 0) {
+    return refuse(ErrorCode::kBusy, fmt::format("{} VFs are enabled: set 0 first", c.num_vfs));
+  }
+  if (n == 0) {
+    disable_vfs();
+    return {};
+  }
+  if (auto e = enable_vfs(n); !e) return refuse(e.error().code, e.error().reason);
+  return {};
+}
+
+std::expected<void, Refusal> PfDriver::enable_vfs(unsigned n) {
+  PfCore& c = *c_;
+  c.num_vfs = n;
+  c.layout = choose_vt_layout(n);
+  // Linux defaults for every VF: spoof check on, link auto (enabled), untrusted, no RSS
+  // query, xcast none, not clear to send until its VF_RESET.
+  c.vfs.fill(VfState{});
+  c.rate_link_mbps = 0;
+  c.rss = RssConfig::defaults(c.layout.queues_per_pool);
+  c.rss.program(c.bar0);
+  program_vfs_after_reset();
+  SriovCap cap(c.fn.config());
+  cap.enable(n);
+  // pci_enable_sriov() can fail on real hardware (bus numbers, resources): check it took.
+  if (!cap.vfs_enabled() || cap.num_vfs() != n) {
+    disable_vfs();
+    return std::unexpected(Refusal{ErrorCode::kNoDevice, "VF Enable did not take effect"});
+  }
+  c.log(std::nullopt, EventCode::kVfsEnabled, "{} VFs enabled: {} pools x {} queues, PF pool {}",
+        n, c.layout.pools, c.layout.queues_per_pool, c.pf_pool());
+  return {};
+}
+
+void PfDriver::disable_vfs() {
+  PfCore& c = *c_;
+  const unsigned n = c.num_vfs;
+  // The functions go first, so no VF sees its filters vanish under it.
+  SriovCap(c.fn.config()).disable();
+  for (unsigned v = 0; v < n; ++v) {
+    const hal::VfId vf(v);
+    c.vfs[v].max_tx_mbps = 0;
+    write_rate_limit(c, vf);
+    c.rar.set_primary(vf, hal::MacAddr{});
+    c.rar.clear_macvlans(vf);
+    c.mta.clear_vf(vf);
+    c.bar0.write(reg::VMOLR(v), 0);
+    c.bar0.write(reg::VMVIR(v), 0);
+  }
+  c.vlans.clear_all();
+  c.bar0.write(reg::VMOLR(n), 0);
+  for (unsigned i = 0; i < reg::kNumPools / 8; ++i) c.bar0.write(reg::PFVFSPOOF(i), 0);
+  for (unsigned i = 0; i < reg::kNumPools / 32; ++i) c.bar0.write(reg::VMECM(i), 0);
+  clear_vt(c.bar0);
+  c.rar.set_pf(c.pf_mac, 0);
+  c.num_vfs = 0;
+  c.layout = {};
+  c.vfs.fill(VfState{});
+  c.rate_link_mbps = 0;
+  c.log(std::nullopt, EventCode::kVfsDisabled, "{} VFs disabled", n);
+}
+
+void PfDriver::program_vfs_after_reset() {
+  PfCore& c = *c_;
+  const unsigned n = c.num_vfs;
+  program_vt(c.bar0, c.layout, n);
+  // The PF's pool: its MAC (RAR 0 via MPSAR), untagged and VLAN 0 traffic, broadcast and
+  // MTA multicast.
+  c.rar.set_pf(c.pf_mac, c.pf_pool());
+  (void)c.vlans.add(0, c.pf_pool());  // the table was just cleared: cannot be full
+  c.bar0.write(reg::VMOLR(c.pf_pool()), reg::vmolr::kAupe | reg::vmolr::kBam | reg::vmolr::kRompe);
+  for (unsigned v = 0; v < n; ++v) {
+    const hal::VfId vf(v);
+    VfState& s = c.vf(vf);
+    // Everything the VF negotiated is gone; what the administrator set is programmed again.
+    // The VF's pool stays off (VFRE/VFTE) until its VF_RESET.
+    s.clear_to_send = false;
+    clean_vf(c, vf);
+    if (!s.mac.is_zero()) c.rar.set_primary(vf, s.mac);
+    if (s.max_tx_mbps != 0) write_rate_limit(c, vf);
+  }
+}
+
+std::expected<void, Refusal> PfDriver::reset() {
+  PfCore& c = *c_;
+  if (!c.initialized) return init();
+  // Linux ixgbe_down: tell every VF the PF lost its state, then stop their traffic.
+  for (unsigned v = 0; v < c.num_vfs; ++v) {
+    c.vfs[v].clear_to_send = false;
+    ping_vf(c, hal::VfId(v));
+  }
+  for (unsigned i = 0; i < reg::kNumPools / 32; ++i) {
+    c.bar0.write(reg::VFTE(i), 0);
+    c.bar0.write(reg::VFRE(i), 0);
+  }
+  if (auto r = bring_up(); !r) {
+    c.initialized = false;  // the chip is in an unknown state: init() must run again
+    c.log(std::nullopt, EventCode::kPfInitFailed, "PF reset failed: {}", r.error().reason);
+    return r;
+  }
+  if (c.num_vfs != 0) program_vfs_after_reset();
+  enable_rx_tx(c.bar0);
+  // PFRSTD last: the hardware now raises RSTD in every VF mailbox and the VFs reset.
+  signal_pf_ready(c.bar0);
+  c.log(std::nullopt, EventCode::kPfReset, "PF reset with {} VFs: configuration re-applied",
+        c.num_vfs);
+  return {};
+}
+
+unsigned PfDriver::num_vfs() const { return c_->num_vfs; }
+unsigned PfDriver::queues_per_pool() const { return c_->layout.queues_per_pool; }
+unsigned PfDriver::num_pools() const { return c_->layout.pools; }
+
+size_t PfDriver::service_once() { return service_pass(*c_); }
+
+const hal::EventFd& PfDriver::interrupt() const { return c_->fn.vector(kOtherVector); }
+
+VfInfo PfDriver::vf_info(hal::VfId vf) const {
+  const PfCore& c = *c_;
+  VfInfo info;
+  info.vf = vf;
+  if (vf.value() >= c.num_vfs) return info;
+  const VfState& s = c.vf(vf);
+  info.exists = true;
+  info.mac = s.mac;
+  info.admin_mac = s.admin_mac;
+  info.vlan = s.vlan;
+  info.qos = s.qos;
+  info.spoofchk = s.spoofchk;
+  info.trusted = s.trusted;
+  info.rss_query = s.rss_query;
+  info.link_state = s.link_state;
+  info.link_enable = s.link_enable;
+  info.max_tx_mbps = s.max_tx_mbps;
+  info.clear_to_send = s.clear_to_send;
+  info.api = s.api;
+  info.xcast = s.xcast;
+  info.max_frame = s.max_frame;
+  info.num_mc_hashes = c.mta.count(vf);
+  info.num_macvlans = c.rar.macvlan_count(vf);
+  info.num_vlans = c.vlans.count(vf.value());
+  info.counters = s.counters;
+  return info;
+}
+
+const EventLog& PfDriver::events() const { return c_->events; }
+
+void PfDriver::set_event_listener(std::function<void(const Event&)> fn) {
+  c_->events.set_listener(std::move(fn));
+}
+
+void PfDriver::set_policy_hook(PolicyHook hook) { c_->hook = std::move(hook); }
+
+void PfDriver::set_mailbox_trace(mbx::TraceFn fn) { c_->mbx.set_trace(std::move(fn)); }
+
+}  // namespace pf

@@ -1,0 +1,122 @@
+#pragma once
+// The sriovkit PF driver for the Intel 82599: brings the PF up, enables VFs, applies the
+// administrator's per-VF policy and serves the VFs' mailbox requests the way the Linux ixgbe
+// PF does. It reaches the device only through hal::PciFunction (BAR0 registers, config space,
+// the "other" MSI-X vector), so it drives the simulator and a real 82599 (VFIO) alike.
+//
+// Thread safety: none. One owner calls everything, or serialises calls with its own lock
+// (service_once() from an epoll loop and admin calls from a control thread need that lock).
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+
+#include "hal/clock.hpp"
+#include "hal/event_fd.hpp"
+#include "hal/pci_function.hpp"
+#include "hal/types.hpp"
+#include "mailbox/trace.hpp"
+#include "pf_driver/errors.hpp"
+#include "pf_driver/event_log.hpp"
+#include "pf_driver/options.hpp"
+#include "pf_driver/vf_info.hpp"
+
+namespace pf {
+
+struct PfCore;
+
+class PfDriver {
+ public:
+  /// Binds the driver to `fn` (the PF function). Touches no hardware; call init() next.
+  /// `clock` and `waiter` bound and pace the hardware waits of init() and reset(); they must
+  /// outlive the driver, as must `fn`.
+  PfDriver(hal::PciFunction& fn, hal::Clock& clock, hal::Waiter& waiter, PfOptions opts = {});
+  ~PfDriver();
+  PfDriver(const PfDriver&) = delete;
+  PfDriver& operator=(const PfDriver&) = delete;
+
+  /// Brings the PF up (datasheet 4.6.3 subset): masks interrupts, GIO master disable, global
+  /// reset, waits for EEPROM auto-read and DMA init, clears the filter tables, programs the PF
+  /// MAC into RAR 0, RSS, receive globals and the "other" MSI-X vector, then sets
+  /// CTRL_EXT.PFRSTD. VFs left enabled by an earlier owner are disabled first. Calling it
+  /// again when already up is reset().
+  /// Errors: kInvalidArgument (MTU out of 68..9710, no valid PF MAC), kTimeout (a hardware
+  /// wait ran out; the reason names the step), kNoDevice (the device reads all-ones).
+  std::expected<void, Refusal> init();
+
+  /// sysfs sriov_numvfs: 0 disables the VFs; n > 0 enables n VFs (VT mode, per-VF defaults,
+  /// then the SR-IOV capability). Setting the current count again succeeds and does nothing.
+  /// Errors: kNotInitialized; kInvalidArgument (n > 63 or n > TotalVFs); kBusy (changing a
+  /// non-zero count to another non-zero count: go through 0); kNoDevice (no SR-IOV cap).
+  std::expected<void, Refusal> set_num_vfs(unsigned n);
+  unsigned num_vfs() const;
+  /// Queues each pool owns (4 with <= 31 VFs, 2 above); 0 while SR-IOV is off.
+  unsigned queues_per_pool() const;
+  /// Pools of the current VT mode (32 or 64); 0 while SR-IOV is off.
+  unsigned num_pools() const;
+
+  /// One pass over all VFs, as Linux's mailbox task: for each VF with a pending event, its FLR
+  /// first, then its message, then its ack. Also handles link changes (pings every VF).
+  /// Returns how many events it handled (0: nothing was pending). Never blocks or allocates
+  /// (a policy hook or event listener may). No-op before init().
+  size_t service_once();
+
+  /// The eventfd of the PF's "other" MSI-X vector (mailbox, link), for epoll. service_once()
+  /// drains it; after a wake-up, call service_once().
+  const hal::EventFd& interrupt() const;
+
+  // ---- Administrator (ip link set <pf> vf N ...). Each refuses kNotInitialized before
+  // init() and kNoSuchVf for vf >= num_vfs(), and records an event either way.
+
+  /// Sets the VF's MAC (valid unicast) or clears the admin MAC (zero). Takes effect at the
+  /// VF's next reset, as in Linux. Errors: kInvalidArgument (multicast), kBusy (another
+  /// function uses that MAC).
+  std::expected<void, Refusal> set_vf_mac(hal::VfId vf, hal::MacAddr mac);
+  /// Port VLAN: vid 1..4095 and/or qos 0..7; vid 0 and qos 0 clears it. The PF then tags the
+  /// VF's traffic (VMVIR), removes its untagged access, and refuses its own VLAN requests.
+  /// Errors: kInvalidArgument (vid > 4095, qos > 7), kNoSpace (VLVF table full).
+  std::expected<void, Refusal> set_vf_vlan(hal::VfId vf, uint16_t vid, uint8_t qos);
+  /// MAC and VLAN anti-spoof together (PFVFSPOOF).
+  std::expected<void, Refusal> set_vf_spoofchk(hal::VfId vf, bool on);
+  /// Trust (MAC override, macvlans, multicast promisc). A change forces the VF to reset.
+  std::expected<void, Refusal> set_vf_trust(hal::VfId vf, bool on);
+  /// auto/enable/disable; disable stops the VF's RX and TX (VFRE/VFTE). A change forces the
+  /// VF to reset.
+  std::expected<void, Refusal> set_vf_link_state(hal::VfId vf, LinkState state);
+  /// TX rate limit in Mb/s over all the VF's queues; 0 removes it. Errors: kLinkDown (link
+  /// not up at 10 Gb/s), kInvalidArgument (rate <= 10 or above the link speed).
+  std::expected<void, Refusal> set_vf_rate(hal::VfId vf, uint32_t max_tx_mbps);
+  /// Lets the VF read the shared RETA and RSS key (GET_RETA, GET_RSS_KEY). Off by default.
+  std::expected<void, Refusal> set_vf_rss_query(hal::VfId vf, bool on);
+
+  /// PF reset with VFs up (Linux ixgbe_down + ixgbe_up): every VF is marked not clear to send
+  /// and pinged, VF RX/TX stop, the init() hardware sequence runs (CTRL.RST wipes the chip;
+  /// SR-IOV config space survives), VT mode and every VF's admin configuration are
+  /// programmed again from software, then PFRSTD raises RSTD to every VF. The VFs reset
+  /// themselves and send their requests again. Errors: those of init().
+  std::expected<void, Refusal> reset();
+
+  /// Admin settings, negotiated state and counters of `vf`; exists == false if vf >= num_vfs().
+  VfInfo vf_info(hal::VfId vf) const;
+  /// The bounded event log (see EventCode).
+  const EventLog& events() const;
+  /// Called with every new event, on the thread that caused it. Must not call the driver.
+  void set_event_listener(std::function<void(const Event&)> fn);
+  /// See PolicyHook. Replaces any earlier hook; an empty function removes it.
+  void set_policy_hook(PolicyHook hook);
+  /// Sees every mailbox message the PF reads or writes (--trace-mailbox).
+  void set_mailbox_trace(mbx::TraceFn fn);
+
+ private:
+  std::expected<void, Refusal> bring_up();
+  std::expected<void, Refusal> check_vf(hal::VfId vf, std::string_view what);
+  std::expected<void, Refusal> admin_refusal(hal::VfId vf, ErrorCode code, std::string reason);
+  std::expected<void, Refusal> enable_vfs(unsigned n);
+  void disable_vfs();
+  void program_vfs_after_reset();
+
+  std::unique_ptr<PfCore> c_;
+};
+
+}  // namespace pf

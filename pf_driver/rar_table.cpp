@@ -1,0 +1,88 @@
+#include "pf_driver/rar_table.hpp"
+
+namespace pf {
+namespace reg = hal::ixgbe::pf;
+
+void RarTable::clear_all() {
+  for (unsigned i = 0; i < kSize; ++i) {
+    e_[i] = Entry{};
+    program(i);
+  }
+}
+
+void RarTable::replay() {
+  for (unsigned i = 0; i < kSize; ++i) {
+    if (e_[i].valid) program(i);
+  }
+}
+
+void RarTable::set_pf(const hal::MacAddr& mac, unsigned pool) {
+  e_[kPfEntry] = Entry{.mac = mac, .pool = pool, .valid = !mac.is_zero(), .owner = -1};
+  program(kPfEntry);
+}
+
+void RarTable::set_primary(hal::VfId vf, const hal::MacAddr& mac) {
+  const unsigned i = primary_entry(vf);
+  e_[i] = Entry{.mac = mac, .pool = vf.value(), .valid = !mac.is_zero(),
+                .owner = static_cast<int>(vf.value())};
+  program(i);
+}
+
+std::expected<unsigned, ErrorCode> RarTable::add_macvlan(hal::VfId vf, const hal::MacAddr& mac,
+                                                         unsigned num_vfs) {
+  for (unsigned i = 1; i <= last_spare(num_vfs); ++i) {
+    if (e_[i].valid) continue;
+    e_[i] = Entry{.mac = mac, .pool = vf.value(), .valid = true,
+                  .owner = static_cast<int>(vf.value()), .macvlan = true};
+    program(i);
+    return i;
+  }
+  return std::unexpected(ErrorCode::kNoSpace);
+}
+
+void RarTable::clear_macvlans(hal::VfId vf) {
+  for (unsigned i = 1; i < kSize; ++i) {
+    if (!e_[i].macvlan || e_[i].owner != static_cast<int>(vf.value())) continue;
+    e_[i] = Entry{};
+    program(i);
+  }
+}
+
+unsigned RarTable::macvlan_count(hal::VfId vf) const {
+  unsigned n = 0;
+  for (const Entry& e : e_) n += (e.valid && e.macvlan && e.owner == static_cast<int>(vf.value()));
+  return n;
+}
+
+bool RarTable::owned_by_other(const hal::MacAddr& mac, hal::VfId vf) const {
+  for (const Entry& e : e_) {
+    if (e.valid && e.mac == mac && e.owner != static_cast<int>(vf.value())) return true;
+  }
+  return false;
+}
+
+void RarTable::program(unsigned i) {
+  // Drop AV first so the entry is never valid with a half-written address or a stale pool
+  // map, then the pool map, the low address word, and the high word with AV last
+  // (datasheet 8.2.3.7.9: the address is used only while AV is set).
+  const Entry& e = e_[i];
+  bar0_.write(reg::RAH(i), 0);
+  uint32_t lo = 0;
+  uint32_t hi = 0;
+  if (e.valid) {
+    if (e.pool < 32) lo = 1u << e.pool;
+    else hi = 1u << (e.pool - 32);
+  }
+  bar0_.write(reg::MPSAR_LO(i), lo);
+  bar0_.write(reg::MPSAR_HI(i), hi);
+  if (!e.valid) {
+    bar0_.write(reg::RAL(i), 0);
+    return;
+  }
+  const auto& b = e.mac.bytes();
+  bar0_.write(reg::RAL(i), uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 |
+                               uint32_t{b[3]} << 24);
+  bar0_.write(reg::RAH(i), uint32_t{b[4]} | uint32_t{b[5]} << 8 | reg::rah::kAv);
+}
+
+}  // namespace pf

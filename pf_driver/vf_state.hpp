@@ -1,0 +1,37 @@
+#pragma once
+// What the PF remembers about one VF: the administrator's settings (kept across VF and PF
+// resets), what the VF negotiated (dropped on every VF reset) and counters.
+
+#include <cstdint>
+
+#include "hal/types.hpp"
+#include "mailbox/message.hpp"
+#include "pf_driver/options.hpp"
+#include "pf_driver/vf_info.hpp"
+
+namespace pf {
+
+struct VfState {
+  // ---- Administrator (ip link set ... vf N ...).
+  hal::MacAddr mac;          ///< primary MAC (admin or VF-set); re-programmed at VF reset
+  bool admin_mac = false;    ///< `mac` came from set_vf_mac (Linux pf_set_mac)
+  uint16_t vlan = 0;         ///< port VLAN
+  uint8_t qos = 0;
+  bool spoofchk = true;
+  bool trusted = false;
+  bool rss_query = false;
+  LinkState link_state = LinkState::kAuto;
+  bool link_enable = true;
+  uint32_t max_tx_mbps = 0;
+  // ---- Negotiated with the VF.
+  bool clear_to_send = false;  ///< the VF completed VF_RESET since the PF last lost its state
+  mbx::Api api = mbx::Api::k10;
+  mbx::XcastMode xcast = mbx::XcastMode::kNone;
+  uint32_t max_frame = 0;
+  // ---- Counters.
+  VfCounters counters;
+
+  bool port_vlan() const { return vlan != 0 || qos != 0; }
+};
+
+}  // namespace pf

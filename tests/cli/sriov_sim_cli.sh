@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Command-line contract of sriov-sim: exit codes, one-line errors, output shape.
+set -u
+sim=$1
+fail=0
+check() {  # check NAME EXPECTED_EXIT ARGS...
+  local name=$1 want=$2; shift 2
+  local out err rc
+  out=$("$sim" "$@" 2>/tmp/sriov-sim-cli.$$) ; rc=$?
+  err=$(cat /tmp/sriov-sim-cli.$$)
+  if [[ $rc -ne $want ]]; then
+    echo "FAIL $name: exit $rc, want $want; stderr: $err"; fail=1; return
+  fi
+  if [[ $want -eq 2 && $(printf '%s\n' "$err" | wc -l) -ne 1 ]]; then
+    echo "FAIL $name: usage error is not one line: $err"; fail=1; return
+  fi
+  LAST_OUT=$out
+  echo "ok   $name"
+}
+check "--vfs 64 is refused" 2 --vfs 64
+check "--vfs abc is refused" 2 --vfs abc
+check "unknown option is refused" 2 --frobnicate
+check "bad mode is refused" 2 --mode warp
+check "bad admin MAC is refused" 2 --vfs 4 --vf-mac 1=01:00:5e:00:00:01
+check "admin MAC for a missing VF is refused" 2 --vfs 4 --vf-mac 4=02:00:00:00:00:04
+check "bad VLAN is refused" 2 --vfs 4 --vf-vlan 1=4096
+check "8 VFs stepped come up" 0 --vfs 8 --mode stepped
+[[ $(printf '%s\n' "$LAST_OUT" | grep -c ' up$') -eq 8 ]] || { echo "FAIL: not 8 rows in state up"; fail=1; }
+check "JSON output" 0 --vfs 3 --mode stepped --json --vf-mac 1=02:00:00:00:00:01
+printf '%s' "$LAST_OUT" | grep -q '"mac_admin_set": true' || { echo "FAIL: JSON lacks the admin MAC"; fail=1; }
+check "mailbox trace" 0 --vfs 1 --mode stepped --trace-mailbox
+printf '%s\n' "$LAST_OUT" | grep -Eq '^mbx vf=0 vf->pf 00000001$' || { echo "FAIL: no VF_RESET trace line"; fail=1; }
+printf '%s\n' "$LAST_OUT" | grep -Eq '^mbx vf=0 pf->vf [0-9a-f]{8}( [0-9a-f]{8})*$' || { echo "FAIL: no reply trace line"; fail=1; }
+check "zero VFs" 0 --vfs 0 --mode stepped
+rm -f /tmp/sriov-sim-cli.$$
+exit $fail

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages sriovkit builds with, only when one is missing (idempotent).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libdpdk-dev libnl-3-dev libnl-route-3-dev
+  catch2 libfmt-dev libcli11-dev nlohmann-json3-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "sriovkit: installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "sriovkit: missing packages and not root; run: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
