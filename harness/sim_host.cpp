@@ -119,6 +119,7 @@ std::expected<BringUpReport, std::string> SimHost::bring_up() {
       report.failures.push_back(fmt::format("vf {}: {}", g->id(), vf::to_string(r.error())));
     }
   }
+  wait_for_links();
   for (auto& g : guests_) report.up += g->is_up() ? 1 : 0;
   report.enable_to_all_up = clock_->now() - t0;
   report.wall = std::chrono::steady_clock::now() - wall0;
@@ -128,6 +129,19 @@ std::expected<BringUpReport, std::string> SimHost::bring_up() {
     }
   }
   return report;
+}
+
+void SimHost::wait_for_links() {
+  // Every guest's watchdog samples its link in turn, so the links settle in parallel (spec 3d:
+  // 5 reads 100 us apart); the bound covers a link that never comes up.
+  const hal::Nanos deadline = clock_->now() + kLinkWait;
+  auto all_settled = [&] {
+    for (auto& g : guests_) {
+      if (g->driver().state() == vf::State::kUp && !g->driver().link_up()) return false;
+    }
+    return true;
+  };
+  while (!all_settled() && clock_->now() < deadline) step(kLinkTick);
 }
 
 size_t SimHost::step(hal::Nanos tick) {

@@ -40,7 +40,8 @@ class SimHost {
   SimHost& operator=(const SimHost&) = delete;
 
   /// Initialises the PF, enables the VFs, applies the admin settings, starts the PF service
-  /// thread (threaded mode) and probes every guest in turn. Errors: the PF refused (message).
+  /// thread (threaded mode), probes every guest in turn, then steps the guests' watchdogs until
+  /// their links settle. Errors: the PF refused (message).
   std::expected<BringUpReport, std::string> bring_up();
 
   /// One scheduling pass: the PF service (unless it has its own thread) and every guest's
@@ -71,9 +72,14 @@ class SimHost {
   explicit SimHost(HostOptions opts);
   std::unique_ptr<hal::Waiter> make_guest_waiter(hal::VfId vf);
   std::expected<void, std::string> apply_admin();
+  /// Steps until every guest that is up has its link settled, or kLinkWait passes.
+  void wait_for_links();
   void start_pf_thread();
   void pf_thread_loop();
   size_t service_pf_once();
+
+  static constexpr hal::Nanos kLinkWait = std::chrono::seconds(2);
+  static constexpr hal::Nanos kLinkTick = std::chrono::microseconds(20);
 
   HostOptions opts_;
   std::unique_ptr<sim::Device82599> dev_;

@@ -319,13 +319,14 @@ std::expected<void, Error> VfDriver::restore_user_config() {
   return {};
 }
 
-bool VfDriver::link_settled() {
-  for (int i = 0; i < kLinkSettleReads; ++i) {
-    waiter_.pause(kLinkSettleGap);
-    const uint32_t links = bar0_.read(regs::VFLINKS);
-    if (device_gone(links) || (links & regs::vflinks::kUp) == 0) return false;
-  }
-  return true;
+bool VfDriver::sample_link_settle() {
+  // The 82599 settle rule (spec 3d): up on kLinkSettleReads reads at least kLinkSettleGap
+  // apart, with no down read between (a down read restarts the count). Sampled, never waited
+  // for, so guests settle in parallel and a probe does not block for it.
+  const hal::Nanos now = clock_.now();
+  if (settle_reads_ > 0 && now - settle_last_read_ < kLinkSettleGap) return false;
+  settle_last_read_ = now;
+  return ++settle_reads_ >= kLinkSettleReads;
 }
 
 std::expected<void, Error> VfDriver::refresh_link() {
@@ -334,7 +335,8 @@ std::expected<void, Error> VfDriver::refresh_link() {
     device_lost_ = true;
     return fail(ErrorCode::kNoDevice, "VFLINKS reads all-ones", Step::kLink);
   }
-  phys_link_ = (links & regs::vflinks::kUp) != 0 && link_settled();
+  restart_link_settle();
+  if (links & regs::vflinks::kUp) phys_link_ = sample_link_settle();
   admin_link_ = true;
   if (mbx::api_at_least(api_, mbx::Api::k12)) {
     auto r = send_get_link_state(Step::kLink);

@@ -99,7 +99,7 @@ size_t VfDriver::drain_pf_messages() {
       // A ping without CTS: the PF cleared our clear-to-send (PF down or reset, trust or
       // admin link change). With CTS it only says "link changed"; check_link reads VFLINKS.
       if (!msg->has_cts()) reset_needed_ = true;
-      phys_link_ = false;  // make check_link settle the link again
+      restart_link_settle();  // make check_link settle the link again
     } else if (msg->is_nack() && !msg->has_cts()) {
       // The PF NACKed our ACK of a message while we were not clear to send (spec 3b step 3).
       reset_needed_ = true;
@@ -128,9 +128,9 @@ bool VfDriver::check_link() {
   const uint32_t links = bar0_.read(regs::VFLINKS);
   if (device_gone(links)) device_lost_ = true;
   if (device_lost_ || (links & regs::vflinks::kUp) == 0) {
-    phys_link_ = false;
+    restart_link_settle();
   } else if (!phys_link_) {
-    phys_link_ = link_settled();  // just came up: it must stay up (82599 settle, spec 3d)
+    phys_link_ = sample_link_settle();  // just came up: it must stay up (82599 settle, spec 3d)
   }
   link_up_ = phys_link_ && admin_link_;
   return link_up_;

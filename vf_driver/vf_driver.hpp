@@ -54,7 +54,8 @@ class VfDriver {
   /// Full bring-up (spec 3e, 4): enable bus mastering, stop and mask, VFCTRL.RST, wait for the
   /// reset (and up to pf_ready_timeout while the PF is not ready), VF_RESET (PF's MAC, or a random
   /// locally administered one then SET_MAC_ADDR), API negotiation, GET_QUEUES, replay of the user
-  /// configuration, link check. State is kUp on success; kResetting when the PF stayed in
+  /// configuration, the first link-settle read (the link then comes up through check_link(),
+  /// which service() calls). State is kUp on success; kResetting when the PF stayed in
   /// reset (kPfNotReady: service() resumes the wait); kFailed otherwise.
   /// Errors: any ErrorCode; Error::step names the step that failed. A mailbox timeout leaves the
   /// mailbox disabled until the next bring-up. A refused restore of a user setting (say a VLAN
@@ -90,8 +91,11 @@ class VfDriver {
   std::expected<bool, Error> get_link_state();
 
   /// True when the driver is up, the mailbox is healthy (no reset seen, no timeout), VFLINKS says
-  /// up (stable over 5 x 100 us after a down-to-up change) and the admin has not disabled the
-  /// link. A reset seen here schedules recovery for the next service(). Sends no message.
+  /// up and has settled (read up 5 times at least 100 us apart after a down-to-up change, spec
+  /// 3d) and the admin has not disabled the link. Never waits: each call is one settle read, so
+  /// after probe() the link comes up through later calls (service() makes them), as Linux's
+  /// watchdog does. A reset seen here schedules recovery for the next service(). Sends no
+  /// message.
   bool check_link();
 
   State state() const { return state_; }
@@ -146,7 +150,12 @@ class VfDriver {
   std::expected<void, Error> get_queues();
   std::expected<void, Error> restore_user_config();
   std::expected<void, Error> refresh_link();
-  bool link_settled();
+  /// One read of the 82599 link-settle rule; true once the link counts as up.
+  bool sample_link_settle();
+  void restart_link_settle() {
+    phys_link_ = false;
+    settle_reads_ = 0;
+  }
   std::expected<void, Error> finish(std::expected<void, Error> result);
 
   // Mailbox exchanges (exchange.cpp).
@@ -189,6 +198,8 @@ class VfDriver {
   uint32_t mc_filter_type_ = 0;
   bool link_up_ = false;
   bool phys_link_ = false;    // VFLINKS up and settled
+  unsigned settle_reads_ = 0;  // up reads so far toward the settle rule
+  hal::Nanos settle_last_read_{};
   bool admin_link_ = true;    // GET_LINK_STATE; an admin change forces a reset, so it stays fresh
   bool bme_tracks_ = false;   // Command.BME reads back: its loss then reveals an FLR
   mbx::XcastMode xcast_applied_ = mbx::XcastMode::kNone;

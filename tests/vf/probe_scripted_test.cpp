@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "link_settle.hpp"
+
 #include <algorithm>
 
 #include "hal/ixgbe/regs_vf.hpp"
@@ -38,7 +40,7 @@ TEST_CASE("probe sends VF_RESET, SET_MAC_ADDR, API_NEGOTIATE, GET_QUEUES, GET_LI
   CHECK(rig.pf.received[2].w[1] == static_cast<uint32_t>(Api::k14));
   CHECK(drv.tx_queues() == 2);
   CHECK(drv.rx_queues() == 2);
-  CHECK(drv.link_up());
+  CHECK(vftest::settle_link(drv, rig.clock));
   CHECK(drv.counters().resets == 1);
   CHECK(drv.counters().nacks == 0);
 }
