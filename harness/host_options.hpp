@@ -50,7 +50,9 @@ struct HostOptions {
   mbx::Api max_api = mbx::Api::k14;
   hal::MacAddr pf_mac = hal::MacAddr({0x00, 0x1b, 0x21, 0x0a, 0x0b, 0x0c});
   std::map<unsigned, VfAdmin> admin;
-  /// Sees every mailbox message, as the VFs move them (VF side: exact words and lengths).
+  /// Sees every mailbox message once, traced by its writer (the VF for requests and acks, the
+  /// PF for replies and pings), with exactly the words written. In threaded mode it is called
+  /// from both threads: it must be thread-safe.
   mbx::TraceFn mailbox_trace;
 };
 

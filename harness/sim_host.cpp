@@ -100,6 +100,13 @@ std::expected<BringUpReport, std::string> SimHost::bring_up() {
     }
   }
   if (auto r = apply_admin(); !r) return std::unexpected(r.error());
+  if (opts_.mailbox_trace) {
+    std::lock_guard lock(pf_mu_);
+    pf_->set_mailbox_trace(
+        [fn = opts_.mailbox_trace](hal::VfId v, mbx::Direction d, std::span<const uint32_t> w) {
+          if (d == mbx::Direction::kPfToVf) fn(v, d, w);
+        });
+  }
   if (opts_.mode == Mode::kThreaded) start_pf_thread();
 
   guests_.clear();
@@ -112,7 +119,14 @@ std::expected<BringUpReport, std::string> SimHost::bring_up() {
     vo.mac_seed = opts_.seed * 1000 + i;
     vo.use_interrupts = opts_.mode == Mode::kThreaded && opts_.vf_interrupts;
     guests_.push_back(std::make_unique<Guest>(id, **fn, *clock_, make_guest_waiter(id), vo));
-    if (opts_.mailbox_trace) guests_.back()->driver().mailbox().set_trace(opts_.mailbox_trace, id);
+    if (opts_.mailbox_trace) {
+      // Each direction is traced by its writer, so a line holds exactly the words written.
+      guests_.back()->driver().mailbox().set_trace(
+          [fn = opts_.mailbox_trace](hal::VfId v, mbx::Direction d, std::span<const uint32_t> w) {
+            if (d == mbx::Direction::kVfToPf) fn(v, d, w);
+          },
+          id);
+    }
   }
   for (auto& g : guests_) {
     if (auto r = g->driver().probe(); !r) {
@@ -165,7 +179,8 @@ void SimHost::pf_thread_loop() {
       // The mailbox interrupt wakes the thread; the timeout bounds a missed wake-up.
       if (irq.wait(std::chrono::milliseconds(1))) irq.drain();
     }
-    while (service_pf_once() != 0) {
+    // Drain what is pending, but let stop() through even if a VF floods the mailbox.
+    while (!stop_.load(std::memory_order_acquire) && service_pf_once() != 0) {
     }
 #if defined(__x86_64__) || defined(__i386__)
     if (opts_.pf_busy_poll) __builtin_ia32_pause();

@@ -53,7 +53,8 @@ std::string format_table(harness::SimHost& host, const harness::BringUpReport& r
       "{}: {} of {} VFs up in {:.3f} ms ({} mode{}), wall {:.3f} ms; VT mode {} pools x {} queues\n",
       o.name, report.up, report.vfs, ms(report.enable_to_all_up), harness::to_string(o.mode),
       o.mode == harness::Mode::kStepped ? ", simulated time" : "", ms(report.wall),
-      host.pf().num_pools(), host.pf().queues_per_pool());
+      host.with_pf([](pf::PfDriver& p) { return p.num_pools(); }),
+      host.with_pf([](pf::PfDriver& p) { return p.queues_per_pool(); }));
   out += fmt::format("{:<3} {:<13} {:<17} {:<5} {:<9} {:<5} {:<8} {:<9} {:<4} {:<6} {}\n", "VF",
                      "BDF", "MAC", "ADMIN", "VLAN/QOS", "TRUST", "SPOOFCHK", "LINK", "API",
                      "QUEUES", "STATE");
@@ -77,8 +78,8 @@ nlohmann::json to_json(harness::SimHost& host, const harness::BringUpReport& rep
   j["vfs_up"] = report.up;
   j["bring_up_ms"] = ms(report.enable_to_all_up);
   j["wall_ms"] = ms(report.wall);
-  j["pools"] = host.pf().num_pools();
-  j["queues_per_pool"] = host.pf().queues_per_pool();
+  j["pools"] = host.with_pf([](pf::PfDriver& p) { return p.num_pools(); });
+  j["queues_per_pool"] = host.with_pf([](pf::PfDriver& p) { return p.queues_per_pool(); });
   j["failures"] = report.failures;
   j["vfs"] = nlohmann::json::array();
   for (unsigned i = 0; i < host.num_guests(); ++i) {

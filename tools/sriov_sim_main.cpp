@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "hal/ixgbe/ids.hpp"
+#include "hal/sim/reg_trace.hpp"
 #include "harness/sim_host.hpp"
 #include "mailbox/trace.hpp"
 #include "tools/sim_report.hpp"
@@ -21,6 +22,7 @@ struct Args {
   unsigned vfs = 8;
   bool json = false;
   bool trace_mailbox = false;
+  bool trace_registers = false;
   bool events = false;
   std::string mode = "threaded";
   bool vf_interrupts = false;
@@ -43,6 +45,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0u, hal::ixgbe::kMaxVfsDriver));
   app.add_flag("--json", a.json, "print JSON instead of a table");
   app.add_flag("--trace-mailbox", a.trace_mailbox, "print every mailbox message");
+  app.add_flag("--trace-registers", a.trace_registers,
+               "print every register and config-space access (a bus analyser's view)");
   app.add_flag("--events", a.events, "print the PF event log at the end");
   app.add_option("--mode", a.mode, "stepped (deterministic, simulated time), inline or threaded")
       ->check(CLI::IsMember({"stepped", "inline", "threaded"}));
@@ -81,6 +85,11 @@ int main(int argc, char** argv) {
   }
 
   auto host = harness::SimHost::create(std::move(opts));
+  if (a.trace_registers) {
+    host->device().set_trace([](const sim::RegAccess& r) {
+      std::fputs(("reg " + sim::format_access(r) + "\n").c_str(), stdout);
+    });
+  }
   auto report = host->bring_up();
   if (!report) {
     fmt::print(stderr, "sriov-sim: {}\n", report.error());

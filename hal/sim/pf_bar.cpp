@@ -40,8 +40,12 @@ void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
   if (pf_write_mailbox_block(off, v) || pf_write_interrupt_block(off, v)) return;
   switch (off) {
     case pfr::CTRL.offset:
-      // RST and LRST self-clear; the model completes a reset before the next access.
-      if (v & pfr::ctrl::kRst) device_reset();
+      // RST resets CTRL itself with the rest of the chip; RST and LRST self-clear. The model
+      // completes a reset before the next access.
+      if (v & pfr::ctrl::kRst) {
+        device_reset();
+        return;
+      }
       reg(pfr::CTRL) = v & ~pfr::ctrl::kResetMask;
       return;
     case pfr::CTRL_EXT.offset: {

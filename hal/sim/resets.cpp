@@ -9,13 +9,18 @@ namespace sim {
 namespace pfr = hal::ixgbe::pf;
 
 namespace {
-/// The VF's interrupt, vector-map and statistics registers back to their reset values.
+/// The VF's interrupt and vector-map registers back to their reset values.
 void clear_vf_registers(VfHw& h) {
   h.eicr = h.eims = h.eiac = h.eiam = 0;
   h.ivar.fill(0);
   h.ivar_misc = 0;
   h.eitr.fill(0);
   h.psrtype = 0;
+}
+
+/// The VF's statistics. A VF software reset keeps them (drivers take a new baseline, they do
+/// not expect zeros); a device reset or an FLR clears them.
+void clear_vf_statistics(VfHw& h) {
   h.gprc = h.gorc_lsb = h.gorc_msb = h.mprc = h.gptc = h.gotc_lsb = h.gotc_msb = 0;
 }
 }  // namespace
@@ -37,6 +42,7 @@ void DeviceModel::device_reset() {
     // RSTI: the PF is not ready until it sets CTRL_EXT.PFRSTD (spec 3e).
     h.rsti = true;
     clear_vf_registers(h);
+    clear_vf_statistics(h);
   }
 }
 
@@ -64,6 +70,7 @@ void DeviceModel::vf_function_reset(unsigned vf, bool flr) {
   // pool stops receiving and transmitting until the PF re-enables it (assumption, see
   // docs/sim-model.md: the spec could not confirm whether hardware clears VFRE/VFTE).
   ++h.flr_count;
+  clear_vf_statistics(h);
   vflre_ |= uint64_t{1} << vf;
   reg(pfr::VFRE(vf / 32)) &= ~(1u << (vf % 32));
   reg(pfr::VFTE(vf / 32)) &= ~(1u << (vf % 32));

@@ -31,6 +31,12 @@ printf '%s' "$LAST_OUT" | grep -q '"mac_admin_set": true' || { echo "FAIL: JSON 
 check "mailbox trace" 0 --vfs 1 --mode stepped --trace-mailbox
 printf '%s\n' "$LAST_OUT" | grep -Eq '^mbx vf=0 vf->pf 00000001$' || { echo "FAIL: no VF_RESET trace line"; fail=1; }
 printf '%s\n' "$LAST_OUT" | grep -Eq '^mbx vf=0 pf->vf [0-9a-f]{8}( [0-9a-f]{8})*$' || { echo "FAIL: no reply trace line"; fail=1; }
+check "register trace" 0 --vfs 1 --mode stepped --trace-registers
+printf '%s\n' "$LAST_OUT" | grep -Eq '^reg vf0  W bar0 0x002fc 00000001$' || { echo "FAIL: no VFMAILBOX REQ write in the register trace"; fail=1; }
 check "zero VFs" 0 --vfs 0 --mode stepped
+check "default (threaded) mode, 63 VFs" 0 --vfs 63
+[[ $(printf '%s\n' "$LAST_OUT" | grep -c ' up$') -eq 63 ]] || { echo "FAIL: not 63 rows in state up"; fail=1; }
+check "threaded with VF interrupts" 0 --vfs 8 --vf-interrupts
+check "inline mode" 0 --vfs 8 --mode inline
 rm -f /tmp/sriov-sim-cli.$$
 exit $fail

@@ -181,4 +181,8 @@ TEST_CASE("After reset EEPROM auto-read and DMA init report done", "[sim][pf][re
   CHECK(dev->model().pf_reset_count() == 1);
   pf.write(pfr::CTRL, pfr::ctrl::kGioMasterDisable);
   CHECK((pf.read(pfr::STATUS) & pfr::status::kGioMasterEnable) == 0);
+  // The reset clears CTRL itself: bus mastering is enabled again afterwards.
+  pf.write(pfr::CTRL, pfr::ctrl::kGioMasterDisable | pfr::ctrl::kRst);
+  CHECK(pf.read(pfr::CTRL) == 0);
+  CHECK((pf.read(pfr::STATUS) & pfr::status::kGioMasterEnable) != 0);
 }
