@@ -109,8 +109,13 @@ std::expected<void, Error> PfMailbox::clear(hal::VfId vf) {
   if (auto l = try_lock(vf); !l) return l;
   for (unsigned i = 0; i < kMaxWords; ++i) bar0_.write(reg::PFMBMEM(vf.value(), i), 0);
   // Neither STS nor ACK: there is no message to announce, only the lock to release.
-  bar0_.write(reg::PFMAILBOX(vf.value()), 0);
+  release_lock(vf);
   return {};
+}
+
+void PfMailbox::release_lock(hal::VfId vf) {
+  if (!valid(vf)) return;
+  bar0_.write(reg::PFMAILBOX(vf.value()), 0);
 }
 
 void PfMailbox::release_vf_lock(hal::VfId vf) {

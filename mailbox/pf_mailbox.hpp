@@ -53,6 +53,9 @@ class PfMailbox {
   /// Zeroes the VF's 16 mailbox words (after VF_RESET, as Linux does). Takes PFU, releases it
   /// with a plain write of 0 (no STS: nothing is announced).
   std::expected<void, Error> clear(hal::VfId vf);
+  /// Gives PFU back without announcing anything (neither STS nor ACK). Only after a
+  /// successful try_lock().
+  void release_lock(hal::VfId vf);
   /// Forces VFU clear (RVFU) for a VF that holds the lock and went away.
   void release_vf_lock(hal::VfId vf);
 

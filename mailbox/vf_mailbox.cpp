@@ -20,7 +20,10 @@ uint32_t VfMailbox::read_mailbox() {
   // PFSTS, PFACK and RSTD clear when read: this is the one place that reads them, so an event
   // seen here stays in the shadow until someone consumes it. An all-ones read is the bus
   // saying nobody answered, not eight events.
-  if (!gone_) shadow_ |= v & mbox::kReadToClear;
+  if (!gone_) {
+    shadow_ |= v & mbox::kReadToClear;
+    live_ = v;
+  }
   return v;
 }
 
@@ -48,6 +51,17 @@ bool VfMailbox::check_for_rst() {
   return rsti || rstd;
 }
 
+bool VfMailbox::reset_pending() const {
+  // RSTI is a level: the last read says whether the PF is still in reset. RSTD is an event the
+  // owner has not handled yet (check_for_rst or reset_done consume it; the waits only look).
+  return (live_ & mbox::kRsti) != 0 || (shadow_ & mbox::kRstd) != 0;
+}
+
+std::unexpected<Error> VfMailbox::reset_error() {
+  ++counters_.resets;
+  return std::unexpected(Error::kReset);
+}
+
 bool VfMailbox::pf_in_reset() {
   const uint32_t v = read_mailbox();
   return !gone_ && (v & mbox::kRsti) != 0;
@@ -62,9 +76,22 @@ std::expected<void, Error> VfMailbox::try_lock() {
   return {};
 }
 
-std::expected<void, Error> VfMailbox::lock() {
+std::expected<void, Error> VfMailbox::lock(bool stop_on_reset) {
   std::expected<void, Error> r = std::unexpected(Error::kLockTimeout);
   hal::poll_until(clock_, waiter_, params_.delay * params_.timeout_tries, params_.delay, [&] {
+    if (stop_on_reset) {
+      // Look before each try: a PF in reset, or one that finished a reset this VF has not
+      // handled, has no state for us, and until RSTD the VF touches only VFMAILBOX (spec 3e).
+      read_mailbox();
+      if (gone_) {
+        r = std::unexpected(Error::kNoDevice);
+        return true;
+      }
+      if (reset_pending()) {
+        r = reset_error();
+        return true;
+      }
+    }
     r = try_lock();
     return r.has_value() || r.error() == Error::kNoDevice;
   });
@@ -72,21 +99,35 @@ std::expected<void, Error> VfMailbox::lock() {
   return r;
 }
 
-bool VfMailbox::wait_for(uint32_t bit) {
-  bool seen = false;
+VfMailbox::WaitResult VfMailbox::wait_for(uint32_t bit) {
+  WaitResult result = WaitResult::kTimeout;
   hal::poll_until(clock_, waiter_, params_.delay * params_.timeout_tries, params_.delay, [&] {
     read_mailbox();
-    seen = consume(bit);
-    return seen || gone_;
+    if (gone_) {
+      result = WaitResult::kGone;
+    } else if (reset_pending()) {
+      // Before the bit: a reply next to a reset came from a PF that has since lost this VF.
+      // RSTD stays in the shadow for check_for_rst.
+      result = WaitResult::kReset;
+    } else if (consume(bit)) {
+      result = WaitResult::kSeen;
+    } else {
+      return false;
+    }
+    return true;
   });
-  return seen;
+  return result;
 }
 
 // ---- Composed operations (spec 3b, legacy handshake).
 
 std::expected<void, Error> VfMailbox::write(std::span<const uint32_t> words) {
+  return send(words, /*stop_on_reset=*/false);
+}
+
+std::expected<void, Error> VfMailbox::send(std::span<const uint32_t> words, bool stop_on_reset) {
   if (words.size() > kMaxWords) return std::unexpected(Error::kTooLong);
-  if (auto l = lock(); !l) return l;
+  if (auto l = lock(stop_on_reset); !l) return l;
   // A PFSTS/PFACK left from an earlier exchange must not pass for the answer to this one.
   read_mailbox();
   if (gone_) return std::unexpected(Error::kNoDevice);
@@ -103,7 +144,7 @@ std::expected<void, Error> VfMailbox::write(std::span<const uint32_t> words) {
 
 std::expected<Message, Error> VfMailbox::read(size_t n) {
   if (n > kMaxWords) return std::unexpected(Error::kTooLong);
-  if (auto l = lock(); !l) return std::unexpected(l.error());
+  if (auto l = lock(/*stop_on_reset=*/false); !l) return std::unexpected(l.error());
   Message m;
   m.size = static_cast<uint8_t>(n);
   for (size_t i = 0; i < n; ++i) m.w[i] = bar0_.read(reg::VFMBMEM(static_cast<unsigned>(i)));
@@ -116,20 +157,28 @@ std::expected<Message, Error> VfMailbox::read(size_t n) {
 
 std::expected<void, Error> VfMailbox::write_posted(std::span<const uint32_t> words) {
   if (disabled_) return std::unexpected(Error::kDisabled);
-  return write(words);
+  return send(words, /*stop_on_reset=*/true);
 }
 
 std::expected<Message, Error> VfMailbox::read_posted(size_t n) {
   if (disabled_) return std::unexpected(Error::kDisabled);
   if (n > kMaxWords) return std::unexpected(Error::kTooLong);
-  if (!wait_for(mbox::kPfsts)) {
-    if (gone_) return std::unexpected(Error::kNoDevice);
-    // Linux zeroes the mailbox timeout here: the PF is considered lost until the VF resets.
-    ++counters_.timeouts;
-    disabled_ = true;
-    return std::unexpected(Error::kTimeout);
+  switch (wait_for(mbox::kPfsts)) {
+    case WaitResult::kSeen:
+      return read(n);
+    case WaitResult::kGone:
+      return std::unexpected(Error::kNoDevice);
+    case WaitResult::kReset:
+      // A reset is not a timeout (Linux): the PF is back or coming back, and the owner's reset
+      // re-arms everything. Nothing to make sticky.
+      return reset_error();
+    case WaitResult::kTimeout:
+      break;
   }
-  return read(n);
+  // Linux zeroes the mailbox timeout here: the PF is considered lost until the VF resets.
+  ++counters_.timeouts;
+  disabled_ = true;
+  return std::unexpected(Error::kTimeout);
 }
 
 std::expected<Message, Error> VfMailbox::request(std::span<const uint32_t> words,
@@ -148,6 +197,7 @@ std::expected<Message, Error> VfMailbox::poll_message(size_t n) {
 void VfMailbox::reset_done() {
   disabled_ = false;
   shadow_ = 0;
+  live_ = 0;
 }
 
 }  // namespace mbx

@@ -26,6 +26,11 @@ struct VfMailboxParams {
 /// with deadlines on `clock`. A posted operation that times out disables the mailbox until
 /// reset_done() (Linux behaviour): later posted calls fail fast with kDisabled.
 ///
+/// Posted operations also stop at a PF reset: RSTI seen live, or an RSTD not yet consumed
+/// (check_for_rst, reset_done), ends them with kReset at once instead of after the timeout.
+/// A reset is not a timeout: it neither disables the mailbox nor counts as a timeout, and the
+/// RSTD stays in the shadow so the owner's check_for_rst() still reports it.
+///
 /// Not thread-safe: one VF driver owns it.
 class VfMailbox {
  public:
@@ -62,11 +67,14 @@ class VfMailbox {
   /// Takes the lock, copies `n` words of VFMBMEM and writes VFMAILBOX = ACK only (releasing
   /// VFU). Requires a consumed PFSTS (check_for_msg); does not look for one itself.
   std::expected<Message, Error> read(size_t n);
-  /// write() after checking the mailbox is enabled (kDisabled otherwise). A lock timeout here
-  /// is not sticky.
+  /// write() after checking the mailbox is enabled (kDisabled otherwise). Each lock try first
+  /// reads VFMAILBOX: RSTI or a pending RSTD ends it with kReset, nothing written. A lock
+  /// timeout here is not sticky.
   std::expected<void, Error> write_posted(std::span<const uint32_t> words);
   /// Waits for PFSTS (params.timeout_tries x params.delay), then read(n). kDisabled at once if
   /// an earlier posted call timed out; a timeout counts, disables the mailbox, returns kTimeout.
+  /// kReset as soon as a poll sees RSTI or a pending RSTD (checked before PFSTS: a reply next
+  /// to a reset comes from a PF that has since forgotten this VF); not sticky, RSTD kept.
   std::expected<Message, Error> read_posted(size_t n);
   /// write_posted() then read_posted(): one request/reply exchange.
   std::expected<Message, Error> request(std::span<const uint32_t> words, size_t reply_words);
@@ -85,23 +93,34 @@ class VfMailbox {
 
   struct Counters {
     uint64_t sent = 0, received = 0, timeouts = 0, lock_failures = 0;
+    uint64_t resets = 0;  ///< posted calls ended by a PF reset (kReset)
   };
   const Counters& counters() const { return counters_; }
 
  private:
-  /// Polls until `bit` is in the shadow (and consumes it) or the timeout; false on timeout or
-  /// when the function is gone.
-  bool wait_for(uint32_t bit);
-  /// try_lock() with bounded retries.
-  std::expected<void, Error> lock();
+  enum class WaitResult { kSeen, kTimeout, kReset, kGone };
+  /// Polls until `bit` is in the shadow (and consumes it), a PF reset shows (reset_pending),
+  /// the function is gone, or the timeout.
+  WaitResult wait_for(uint32_t bit);
+  /// try_lock() with bounded retries. With `stop_on_reset`, each try first reads VFMAILBOX and
+  /// ends the wait with kReset if a PF reset is pending.
+  std::expected<void, Error> lock(bool stop_on_reset);
+  /// write() with the lock wait of a posted call.
+  std::expected<void, Error> send(std::span<const uint32_t> words, bool stop_on_reset);
   /// Removes `bit` from the shadow; whether it was there.
   bool consume(uint32_t bit);
+  /// RSTI in the last live VFMAILBOX read, or an RSTD in the shadow. Reads nothing and
+  /// consumes nothing.
+  bool reset_pending() const;
+  /// kReset, counted.
+  std::unexpected<Error> reset_error();
 
   hal::RegisterIo& bar0_;
   hal::Clock& clock_;
   hal::Waiter& waiter_;
   VfMailboxParams params_;
   uint32_t shadow_ = 0;  // read-to-clear bits seen and not yet consumed
+  uint32_t live_ = 0;    // the last VFMAILBOX value that was not all-ones (for RSTI, a level)
   bool disabled_ = false;
   bool gone_ = false;    // the last VFMAILBOX read was all-ones
   TraceFn trace_;

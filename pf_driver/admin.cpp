@@ -1,6 +1,7 @@
 // The administrator's per-VF settings (Linux ixgbe_ndo_set_vf_*; spec 7). Cold path: these
 // may allocate (refusal text) but never wait.
 #include "hal/ixgbe/regs_pf.hpp"
+#include "pf_driver/outbox.hpp"
 #include "pf_driver/pf_core.hpp"
 #include "pf_driver/pf_driver.hpp"
 #include "pf_driver/vf_hw.hpp"
@@ -37,7 +38,7 @@ std::expected<void, Refusal> PfDriver::set_vf_mac(hal::VfId vf, hal::MacAddr mac
     return admin_refusal(vf, ErrorCode::kInvalidArgument,
                          fmt::format("set MAC: {} is not a unicast address", MacFmt{mac}));
   }
-  if (!mac.is_zero() && c.rar.owned_by_other(mac, vf)) {
+  if (!mac.is_zero() && c.mac_in_use_by_other(mac, vf)) {
     return admin_refusal(vf, ErrorCode::kBusy,
                          fmt::format("set MAC: {} is in use by another function", MacFmt{mac}));
   }

@@ -32,6 +32,8 @@ std::string_view to_string(EventCode c) {
     case EventCode::kMailboxError: return "mailbox-error";
     case EventCode::kLinkChange: return "link-change";
     case EventCode::kRateLimitsCleared: return "rate-limits-cleared";
+    case EventCode::kMacInUse: return "mac-in-use";
+    case EventCode::kReplyBitsFromVf: return "reply-bits-from-vf";
   }
   return "unknown-event";
 }

@@ -43,8 +43,10 @@ enum class EventCode : uint16_t {
   kAdminRssQuery = 22,      ///< set_vf_rss_query
   kAdminRefused = 23,       ///< an administrative call was refused
   kMailboxError = 24,       ///< the mailbox transport failed (VF held the lock, device gone)
-  kLinkChange = 25,         ///< the PF link went up or down; VFs were pinged
+  kLinkChange = 25,         ///< the PF link went up or down; every VF is owed a ping
   kRateLimitsCleared = 26,  ///< the link speed changed, VF rate limits were disabled
+  kMacInUse = 27,           ///< a VF's stored MAC was not re-programmed: another function has it
+  kReplyBitsFromVf = 28,    ///< a VF request already carried ACK/NACK and was ignored
 };
 
 std::string_view to_string(EventCode c);

@@ -5,6 +5,7 @@
 #include "hal/ixgbe/regs_pf.hpp"
 #include "mailbox/codec.hpp"
 #include "pf_driver/message_handlers.hpp"
+#include "pf_driver/outbox.hpp"
 #include "pf_driver/vf_hw.hpp"
 #include "pf_driver/vf_reset.hpp"
 
@@ -52,7 +53,7 @@ const Route* find_route(uint16_t id) {
 void send(PfCore& c, hal::VfId vf, std::span<const uint32_t> words, bool ack) {
   VfCounters& n = c.vf(vf).counters;
   ++(ack ? n.acks : n.nacks);
-  if (auto r = c.mbx.write(vf, words); !r) {
+  if (auto r = post_to_vf(c, vf, words); !r) {
     c.log(vf, EventCode::kMailboxError, "reply to VF {} not delivered: {}", vf.value(), r.error());
   }
 }
@@ -127,8 +128,18 @@ void process_message(PfCore& c, hal::VfId vf) {
   }
   VfState& s = c.vf(vf);
   ++s.counters.messages;
-  // A buffer that already carries ACK/NACK is a reply the VF has seen: nothing to do.
-  if (m->is_ack() || m->is_nack()) return;
+  // A VF posts a request only once it is done with the PF's last message (it discards a
+  // stale PFSTS before writing, spec 3b).
+  note_vf_read(c, vf);
+  // A buffer that already carries ACK/NACK is a reply, not a request (spec 4a): nothing to
+  // answer, but a VF that raises VFREQ over one has a bug worth seeing.
+  if (m->is_ack() || m->is_nack()) {
+    ++s.counters.ignored;
+    c.log(vf, EventCode::kReplyBitsFromVf,
+          "{} ({:#06x}) from VF {} ignored: word 0 {:#010x} carries {}, which only replies do",
+          name(m->id()), m->id(), vf.value(), m->w[0], m->is_ack() ? "ACK" : "NACK");
+    return;
+  }
   // VF_RESET always goes through: it is how a VF recovers, whatever else is refused.
   if (m->id() == static_cast<uint16_t>(MsgId::kReset)) {
     process_reset(c, vf, *m);
@@ -154,14 +165,20 @@ void process_message(PfCore& c, hal::VfId vf) {
 
 void process_ack(PfCore& c, hal::VfId vf) {
   // A VF that is not clear to send should not be reading either: answer its ack with a bare
-  // NACK so it notices and resets (Linux ixgbe_rcv_ack_from_vf).
-  if (c.vf(vf).clear_to_send) return;
+  // NACK so it notices and resets (Linux ixgbe_rcv_ack_from_vf). Not while a ping is owed:
+  // the NACK would hold it back, and the VF's ack of that ping gets the NACK.
+  if (c.vf(vf).clear_to_send || c.vf(vf).ping_pending) return;
   const uint32_t w = mbx::word0::kNack;
   send(c, vf, {&w, 1}, false);
 }
 
 void process_flr(PfCore& c, hal::VfId vf) {
   VfState& s = c.vf(vf);
+  // A VF driver that died holding VFU would keep the PF out of the buffer for good, its
+  // VF_RESET reply included: force the lock free (RVFU, spec 3a). The buffer's old contents
+  // and any owed ping are for the driver that is gone.
+  c.mbx.release_vf_lock(vf);
+  forget_mailbox(s);
   clean_vf(c, vf);
   // The function was reset under the VF driver: whatever it negotiated is gone, and it must
   // send VF_RESET before anything else.
@@ -174,7 +191,7 @@ void process_link_change(PfCore& c) {
   const LinkInfo now = read_link(c.bar0);
   if (now == c.link) return;
   c.link = now;
-  c.log(std::nullopt, EventCode::kLinkChange, "PF link {} ({} Mb/s); VFs pinged",
+  c.log(std::nullopt, EventCode::kLinkChange, "PF link {} ({} Mb/s); VFs to be pinged",
         now.up ? "up" : "down", now.mbps);
   // Rate factors are relative to the link speed they were computed for (Linux
   // ixgbe_check_vf_rate_limit): a different speed disables them all.
@@ -187,7 +204,9 @@ void process_link_change(PfCore& c) {
     c.log(std::nullopt, EventCode::kRateLimitsCleared,
           "link speed changed to {} Mb/s: VF rate limits disabled", now.mbps);
   }
-  for (unsigned v = 0; v < c.num_vfs; ++v) ping_vf(c, hal::VfId(v));
+  // Owed, not written: service_pass() writes each ping after serving that VF's pending
+  // request, which a ping written now would destroy (outbox.hpp).
+  for (unsigned v = 0; v < c.num_vfs; ++v) c.vfs[v].ping_pending = true;
 }
 
 /// Clears the "other" causes by writing them back (Linux reads EICS, not EICR, because of an
@@ -213,7 +232,6 @@ size_t service_pass(PfCore& c) {
   }
   if (c.num_vfs == 0) return handled;
   const mbx::PendingEvents p = c.mbx.pending(c.num_vfs);
-  if (!p.any()) return handled;
   for (unsigned v = 0; v < c.num_vfs; ++v) {
     const hal::VfId vf(v);
     const uint64_t bit = uint64_t{1} << v;
@@ -227,7 +245,12 @@ size_t service_pass(PfCore& c) {
       process_message(c, vf);
       ++handled;
     }
+    // Once the VF's request is answered, an owed ping (link change, admin change, one that
+    // found the mailbox busy before) goes out if the mailbox is free by now. Before the ack:
+    // the ping answers it (writing it clears VFACK).
+    if (c.vfs[v].ping_pending && deliver_ping(c, vf)) ++handled;
     if ((p.ack & bit) && c.mbx.check_for_ack(vf)) {
+      note_vf_read(c, vf);
       process_ack(c, vf);
       ++handled;
     }

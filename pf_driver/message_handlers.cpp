@@ -39,7 +39,7 @@ HandlerResult handle_set_mac_addr(PfCore& c, hal::VfId vf, const mbx::Message& r
                   "untrusted VF may not replace the administratively set MAC {} with {}",
                   MacFmt{s.mac}, MacFmt{r->mac});
   }
-  if (c.rar.owned_by_other(r->mac, vf)) {
+  if (c.mac_in_use_by_other(r->mac, vf)) {
     return refuse(EventCode::kRequestRefused, "MAC {} is in use by another function",
                   MacFmt{r->mac});
   }
@@ -54,7 +54,7 @@ HandlerResult handle_set_multicast(PfCore& c, hal::VfId vf, const mbx::Message& 
   if (!r) return std::unexpected(r.error());
   for (uint16_t h : r->list()) {
     // Hashes are 12 bits (spec 4c); anything wider is not something a VF driver computes.
-    if (h > 0xFFF) return refuse(EventCode::kDecodeError, "multicast hash {:#x} wider than 12 bits", h);
+    if (h > reg::mta::kHashMask) return refuse(EventCode::kDecodeError, "multicast hash {:#x} wider than 12 bits", h);
   }
   c.mta.set_vf(vf, r->list());
   // The pool accepts multicast that hits the MTA (Linux sets ROMPE whatever the count).
@@ -121,7 +121,7 @@ HandlerResult handle_set_macvlan(PfCore& c, hal::VfId vf, const mbx::Message& re
       return refuse(EventCode::kRequestRefused,
                     "MAC filters denied: the administrator set the MAC and the VF is untrusted");
     }
-    if (c.rar.owned_by_other(r->mac, vf)) {
+    if (c.mac_in_use_by_other(r->mac, vf)) {
       return refuse(EventCode::kRequestRefused, "MAC {} is in use by another function",
                     MacFmt{r->mac});
     }
@@ -181,7 +181,7 @@ HandlerResult handle_get_reta(PfCore& c, hal::VfId vf, const mbx::Message& req,
     return refuse(EventCode::kRequestRefused, "RSS query not enabled by the administrator");
   }
   mbx::GetRetaReply out;
-  for (unsigned i = 0; i < mbx::kRetaEntries; ++i) out.reta[i] = c.rss.reta[i] & 0x3;
+  for (unsigned i = 0; i < mbx::kRetaEntries; ++i) out.reta[i] = c.rss.reta[i] & reg::reta::kVfEntryMask;
   put_reply(reply, out.encode(true, true));
   return {};
 }

@@ -22,7 +22,10 @@ void MtaTable::replay() { rebuild(true); }
 void MtaTable::rebuild(bool force) {
   std::array<uint32_t, reg::kNumMta> next{};
   for (unsigned vf = 0; vf < kMaxVfs; ++vf) {
-    for (unsigned j = 0; j < n_[vf]; ++j) next[reg_index(h_[vf][j])] |= bit(h_[vf][j]);
+    for (unsigned j = 0; j < n_[vf]; ++j) {
+      const uint16_t h = h_[vf][j];
+      next[reg::mta::reg_index(h)] |= reg::mta::bit(h);
+    }
   }
   for (unsigned i = 0; i < reg::kNumMta; ++i) {
     if (!force && next[i] == shadow_[i]) continue;

@@ -21,10 +21,6 @@ class MtaTable {
 
   explicit MtaTable(hal::RegisterIo& bar0) : bar0_(bar0) {}
 
-  /// MTA register and bit of a 12-bit hash (spec 4c).
-  static constexpr unsigned reg_index(uint16_t hash) { return (hash >> 5) & 0x7F; }
-  static constexpr uint32_t bit(uint16_t hash) { return 1u << (hash & 0x1F); }
-
   /// Forgets every list and zeroes the table (after a device reset).
   void clear_all();
   /// Replaces `vf`'s list (at most 30 hashes; more are ignored) and rebuilds.

@@ -18,4 +18,16 @@ PfCore::PfCore(hal::PciFunction& fn_, hal::Clock& clock_, hal::Waiter& waiter_, 
   hook_reason.reserve(ReasonText::kCapacity);
 }
 
+std::optional<MacUser> PfCore::mac_user_other_than(const hal::MacAddr& mac,
+                                                   hal::VfId vf) const {
+  if (auto owner = rar.other_owner(mac, vf)) return MacUser{.owner = *owner};
+  for (unsigned v = 0; v < num_vfs; ++v) {
+    const VfState& s = vfs[v];
+    if (v != vf.value() && s.admin_mac && s.mac == mac) {
+      return MacUser{.owner = static_cast<int>(v), .reserved = true};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace pf

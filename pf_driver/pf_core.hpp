@@ -32,6 +32,12 @@ inline constexpr uint32_t kEthMinMtu = 68;
 inline constexpr uint32_t kMaxJumboFrame = 9728;        // IXGBE_MAX_JUMBO_FRAME_SIZE
 inline constexpr uint32_t kMaxMtu = kMaxJumboFrame - kEthHeader - kEthFcs;
 
+/// A function that uses a unicast MAC (see PfCore::mac_user_other_than).
+struct MacUser {
+  int owner = -1;         ///< a VF index, or -1 for the PF
+  bool reserved = false;  ///< in no filter right now: the administrator set it for that VF
+};
+
 struct PfCore {
   PfCore(hal::PciFunction& fn_, hal::Clock& clock_, hal::Waiter& waiter_, PfOptions opts_);
 
@@ -66,6 +72,17 @@ struct PfCore {
   uint32_t pf_max_frame() const { return opts.mtu + kEthHeader; }
   bool pf_jumbo() const { return pf_max_frame() > kEthFrameLen; }
 
+  /// The function other than `vf` that uses `mac`: one with a valid RAR entry for it (the PF,
+  /// a VF's primary MAC or macvlan), else a VF whose administrator-set MAC it is. An admin MAC
+  /// stays reserved for its VF while the VF's filter is down (between an FLR and its
+  /// VF_RESET, or during a PF reset), so nobody can take it meanwhile.
+  std::optional<MacUser> mac_user_other_than(const hal::MacAddr& mac, hal::VfId vf) const;
+  /// Whether a function other than `vf` uses `mac` (mac_user_other_than): no two functions
+  /// may receive on one unicast MAC.
+  bool mac_in_use_by_other(const hal::MacAddr& mac, hal::VfId vf) const {
+    return mac_user_other_than(mac, vf).has_value();
+  }
+
   /// Records an event stamped with the driver's clock.
   template <typename... Args>
   const Event& log(std::optional<hal::VfId> v, EventCode code, fmt::format_string<Args...> f,
@@ -75,3 +92,13 @@ struct PfCore {
 };
 
 }  // namespace pf
+
+template <>
+struct fmt::formatter<pf::MacUser> {
+  constexpr auto parse(format_parse_context& ctx) { return ctx.begin(); }
+  auto format(const pf::MacUser& u, format_context& ctx) const {
+    if (u.owner < 0) return fmt::format_to(ctx.out(), "the PF");
+    return fmt::format_to(ctx.out(), "VF {}{}", u.owner,
+                          u.reserved ? " (its administrator-set MAC)" : "");
+  }
+};

@@ -1,11 +1,13 @@
 #include "pf_driver/pf_driver.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "hal/ixgbe/ids.hpp"
 #include "hal/ixgbe/regs_pf.hpp"
 #include "pf_driver/hw_init.hpp"
 #include "pf_driver/mailbox_service.hpp"
+#include "pf_driver/outbox.hpp"
 #include "pf_driver/pf_core.hpp"
 #include "pf_driver/sriov_cap.hpp"
 #include "pf_driver/vf_hw.hpp"
@@ -131,8 +133,10 @@ void PfDriver::disable_vfs() {
   }
   c.vlans.clear_all();
   c.bar0.write(reg::VMOLR(n), 0);
-  for (unsigned i = 0; i < reg::kNumPools / 8; ++i) c.bar0.write(reg::PFVFSPOOF(i), 0);
-  for (unsigned i = 0; i < reg::kNumPools / 32; ++i) c.bar0.write(reg::VMECM(i), 0);
+  for (unsigned i = 0; i < reg::kNumPools / reg::pfvfspoof::kPoolsPerReg; ++i) {
+    c.bar0.write(reg::PFVFSPOOF(i), 0);
+  }
+  for (unsigned i = 0; i < reg::kNumPools / reg::kPoolsPerReg; ++i) c.bar0.write(reg::VMECM(i), 0);
   clear_vt(c.bar0);
   c.rar.set_pf(c.pf_mac, 0);
   c.num_vfs = 0;
@@ -142,7 +146,7 @@ void PfDriver::disable_vfs() {
   c.log(std::nullopt, EventCode::kVfsDisabled, "{} VFs disabled", n);
 }
 
-void PfDriver::program_vfs_after_reset() {
+void PfDriver::program_vfs_after_reset(std::span<const bool> had_filter) {
   PfCore& c = *c_;
   const unsigned n = c.num_vfs;
   program_vt(c.bar0, c.layout, n);
@@ -157,21 +161,37 @@ void PfDriver::program_vfs_after_reset() {
     // Everything the VF negotiated is gone; what the administrator set is programmed again.
     // The VF's pool stays off (VFRE/VFTE) until its VF_RESET.
     s.clear_to_send = false;
+    // The device reset wiped every mailbox: owed pings are replaced by RSTD.
+    forget_mailbox(s);
     clean_vf(c, vf);
-    if (!s.mac.is_zero()) c.rar.set_primary(vf, s.mac);
     if (s.max_tx_mbps != 0) write_rate_limit(c, vf);
+  }
+  // Stored MACs back, checked as VF_RESET does (restore_vf_mac). A VF whose filter was live
+  // goes first: a stale copy of its address, kept by a VF that lost its filter to an FLR and
+  // has not reset since, must not take the address from it by coming earlier in VF order.
+  for (const bool live_first : {true, false}) {
+    for (unsigned v = 0; v < n; ++v) {
+      const bool live = v < had_filter.size() && had_filter[v];
+      if (live == live_first) (void)restore_vf_mac(c, hal::VfId(v), "PF reset");
+    }
   }
 }
 
 std::expected<void, Refusal> PfDriver::reset() {
   PfCore& c = *c_;
   if (!c.initialized) return init();
+  // Whose MAC filter is live now (bring_up() forgets the RAR table): see
+  // program_vfs_after_reset().
+  std::array<bool, reg::kMaxVfs> had_filter{};
+  for (unsigned v = 0; v < c.num_vfs; ++v) {
+    had_filter[v] = c.rar.entry(RarTable::primary_entry(hal::VfId(v))).valid;
+  }
   // Linux ixgbe_down: tell every VF the PF lost its state, then stop their traffic.
   for (unsigned v = 0; v < c.num_vfs; ++v) {
     c.vfs[v].clear_to_send = false;
     ping_vf(c, hal::VfId(v));
   }
-  for (unsigned i = 0; i < reg::kNumPools / 32; ++i) {
+  for (unsigned i = 0; i < reg::kNumPools / reg::kPoolsPerReg; ++i) {
     c.bar0.write(reg::VFTE(i), 0);
     c.bar0.write(reg::VFRE(i), 0);
   }
@@ -180,7 +200,7 @@ std::expected<void, Refusal> PfDriver::reset() {
     c.log(std::nullopt, EventCode::kPfInitFailed, "PF reset failed: {}", r.error().reason);
     return r;
   }
-  if (c.num_vfs != 0) program_vfs_after_reset();
+  if (c.num_vfs != 0) program_vfs_after_reset({had_filter.data(), c.num_vfs});
   enable_rx_tx(c.bar0);
   // PFRSTD last: the hardware now raises RSTD in every VF mailbox and the VFs reset.
   signal_pf_ready(c.bar0);
@@ -221,6 +241,7 @@ VfInfo PfDriver::vf_info(hal::VfId vf) const {
   info.num_mc_hashes = c.mta.count(vf);
   info.num_macvlans = c.rar.macvlan_count(vf);
   info.num_vlans = c.vlans.count(vf.value());
+  info.ping_pending = s.ping_pending;
   info.counters = s.counters;
   return info;
 }

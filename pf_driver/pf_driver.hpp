@@ -11,6 +11,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <span>
 
 #include "hal/clock.hpp"
 #include "hal/event_fd.hpp"
@@ -57,7 +58,10 @@ class PfDriver {
   unsigned num_pools() const;
 
   /// One pass over all VFs, as Linux's mailbox task: for each VF with a pending event, its FLR
-  /// first, then its message, then its ack. Also handles link changes (pings every VF).
+  /// first, then its message, then its ack. Also handles link changes (every VF is owed a
+  /// ping). A ping goes out after the VF's message, only while the VF's mailbox holds neither
+  /// a request the PF has not read nor a PF message the VF has not read; an owed ping is
+  /// retried every pass.
   /// Returns how many events it handled (0: nothing was pending). Never blocks or allocates
   /// (a policy hook or event listener may). No-op before init().
   size_t service_once();
@@ -70,8 +74,9 @@ class PfDriver {
   // init() and kNoSuchVf for vf >= num_vfs(), and records an event either way.
 
   /// Sets the VF's MAC (valid unicast) or clears the admin MAC (zero). Takes effect at the
-  /// VF's next reset, as in Linux. Errors: kInvalidArgument (multicast), kBusy (another
-  /// function uses that MAC).
+  /// VF's next reset, as in Linux. An admin MAC stays reserved for its VF, also while an FLR
+  /// has its filter down. Errors: kInvalidArgument (multicast), kBusy (another function uses
+  /// that MAC, or it is another VF's admin MAC).
   std::expected<void, Refusal> set_vf_mac(hal::VfId vf, hal::MacAddr mac);
   /// Port VLAN: vid 1..4095 and/or qos 0..7; vid 0 and qos 0 clears it. The PF then tags the
   /// VF's traffic (VMVIR), removes its untagged access, and refuses its own VLAN requests.
@@ -114,7 +119,10 @@ class PfDriver {
   std::expected<void, Refusal> admin_refusal(hal::VfId vf, ErrorCode code, std::string reason);
   std::expected<void, Refusal> enable_vfs(unsigned n);
   void disable_vfs();
-  void program_vfs_after_reset();
+  /// VT mode, the PF pool and every VF's admin configuration from software, after a device
+  /// reset or when VFs are enabled. `had_filter[v]`: VF v's MAC filter was live before the
+  /// reset (its MAC is restored before the others'); empty when there was none.
+  void program_vfs_after_reset(std::span<const bool> had_filter = {});
 
   std::unique_ptr<PfCore> c_;
 };

@@ -54,11 +54,11 @@ unsigned RarTable::macvlan_count(hal::VfId vf) const {
   return n;
 }
 
-bool RarTable::owned_by_other(const hal::MacAddr& mac, hal::VfId vf) const {
+std::optional<int> RarTable::other_owner(const hal::MacAddr& mac, hal::VfId vf) const {
   for (const Entry& e : e_) {
-    if (e.valid && e.mac == mac && e.owner != static_cast<int>(vf.value())) return true;
+    if (e.valid && e.mac == mac && e.owner != static_cast<int>(vf.value())) return e.owner;
   }
-  return false;
+  return std::nullopt;
 }
 
 void RarTable::program(unsigned i) {
@@ -67,12 +67,10 @@ void RarTable::program(unsigned i) {
   // (datasheet 8.2.3.7.9: the address is used only while AV is set).
   const Entry& e = e_[i];
   bar0_.write(reg::RAH(i), 0);
+  // MPSAR_LO maps pools 0-31, MPSAR_HI pools 32-63: one bit, in the register of the pool.
   uint32_t lo = 0;
   uint32_t hi = 0;
-  if (e.valid) {
-    if (e.pool < 32) lo = 1u << e.pool;
-    else hi = 1u << (e.pool - 32);
-  }
+  if (e.valid) (reg::pool_reg_index(e.pool) == 0 ? lo : hi) = reg::pool_bit(e.pool);
   bar0_.write(reg::MPSAR_LO(i), lo);
   bar0_.write(reg::MPSAR_HI(i), hi);
   if (!e.valid) {

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <expected>
+#include <optional>
 
 #include "hal/ixgbe/regs_pf.hpp"
 #include "hal/register_io.hpp"
@@ -45,7 +46,12 @@ class RarTable {
   unsigned macvlan_count(hal::VfId vf) const;
   /// True when an entry of another function (the PF or another VF) holds `mac`: a VF may not
   /// claim an address someone else already receives on.
-  bool owned_by_other(const hal::MacAddr& mac, hal::VfId vf) const;
+  bool owned_by_other(const hal::MacAddr& mac, hal::VfId vf) const {
+    return other_owner(mac, vf).has_value();
+  }
+  /// The function other than `vf` whose valid entry holds `mac`: a VF index, -1 for the PF;
+  /// nullopt when none.
+  std::optional<int> other_owner(const hal::MacAddr& mac, hal::VfId vf) const;
 
   /// Shadow of entry `i` (for tests and display).
   struct Entry {

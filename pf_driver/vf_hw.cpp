@@ -10,19 +10,22 @@ namespace {
 constexpr uint32_t kXcastBits =
     reg::vmolr::kBam | reg::vmolr::kRompe | reg::vmolr::kMpe | reg::vmolr::kUpe | reg::vmolr::kVpe;
 
-void write_pool_bit(hal::RegisterIo& bar0, hal::Reg32 r, unsigned pool, bool on) {
-  const uint32_t bit = 1u << (pool % 32);
-  const uint32_t cur = bar0.read(r);
+/// Sets or clears `pool`'s bit in the pool-bitmap register pair `r` (VFRE, VFTE).
+void write_pool_bit(hal::RegisterIo& bar0, hal::Reg32 (*r)(unsigned), unsigned pool, bool on) {
+  const hal::Reg32 at = r(reg::pool_reg_index(pool));
+  const uint32_t bit = reg::pool_bit(pool);
+  const uint32_t cur = bar0.read(at);
   const uint32_t want = on ? (cur | bit) : (cur & ~bit);
-  if (want != cur) bar0.write(r, want);
+  if (want != cur) bar0.write(at, want);
 }
 }  // namespace
 
 void write_spoofchk(PfCore& c, hal::VfId vf, bool on) {
   const unsigned p = vf.value();
   const uint32_t bits = reg::pfvfspoof::mac_bit(p) | reg::pfvfspoof::vlan_bit(p);
-  if (on) c.bar0.set_bits(reg::PFVFSPOOF(p / 8), bits);
-  else c.bar0.clear_bits(reg::PFVFSPOOF(p / 8), bits);
+  const hal::Reg32 r = reg::PFVFSPOOF(reg::pfvfspoof::reg_index(p));
+  if (on) c.bar0.set_bits(r, bits);
+  else c.bar0.clear_bits(r, bits);
 }
 
 void write_vmolr_default(PfCore& c, hal::VfId vf) {
@@ -69,13 +72,13 @@ void write_qde(PfCore& c, hal::VfId vf) {
 void write_rx_tx_enable(PfCore& c, hal::VfId vf) {
   const VfState& s = c.vf(vf);
   const unsigned p = vf.value();
-  write_pool_bit(c.bar0, reg::VFTE(p / 32), p, s.link_enable);
-  write_pool_bit(c.bar0, reg::VFRE(p / 32), p, s.link_enable && !c.pf_jumbo());
+  write_pool_bit(c.bar0, reg::VFTE, p, s.link_enable);
+  write_pool_bit(c.bar0, reg::VFRE, p, s.link_enable && !c.pf_jumbo());
 }
 
 void write_rx_enable(PfCore& c, hal::VfId vf, bool on) {
   const unsigned p = vf.value();
-  write_pool_bit(c.bar0, reg::VFRE(p / 32), p, on && c.vf(vf).link_enable);
+  write_pool_bit(c.bar0, reg::VFRE, p, on && c.vf(vf).link_enable);
 }
 
 void write_rate_limit(PfCore& c, hal::VfId vf) {
@@ -96,7 +99,7 @@ void write_rate_limit(PfCore& c, hal::VfId vf) {
 }
 
 void enable_spoof_counting(PfCore& c, hal::VfId vf) {
-  c.bar0.set_bits(reg::VMECM(vf.value() / 32), 1u << (vf.value() % 32));
+  c.bar0.set_bits(reg::VMECM(reg::pool_reg_index(vf.value())), reg::pool_bit(vf.value()));
 }
 
 void clear_tx_head_writeback(PfCore& c, hal::VfId vf) {
@@ -123,13 +126,6 @@ void add_default_vlan(PfCore& c, hal::VfId vf) {
   if (auto r = c.vlans.add(vid, vf.value()); !r) {
     c.log(vf, EventCode::kRequestRefused, "VLVF table full: VF {} lost VLAN {} on reset",
           vf.value(), vid);
-  }
-}
-
-void ping_vf(PfCore& c, hal::VfId vf) {
-  const mbx::Message m = mbx::PfControlMsg{.cts = c.vf(vf).clear_to_send}.encode();
-  if (auto r = c.mbx.write(vf, m.words()); !r) {
-    c.log(vf, EventCode::kMailboxError, "ping to VF {} not delivered: {}", vf.value(), r.error());
   }
 }
 

@@ -36,8 +36,6 @@ void clear_tx_head_writeback(PfCore& c, hal::VfId vf);
 void restart_tx_queues(PfCore& c, hal::VfId vf);
 /// The VF's port VLAN (or VLAN 0 for untagged access) in VLVF; removes nothing else.
 void add_default_vlan(PfCore& c, hal::VfId vf);
-/// CONTROL_MSG, with CTS iff the VF is clear to send (spec 4d). A VF holding its lock misses
-/// the ping; that is logged, not retried (Linux does the same).
-void ping_vf(PfCore& c, hal::VfId vf);
+// Pings (CONTROL_MSG) are in outbox.hpp: they must wait for a free mailbox.
 
 }  // namespace pf

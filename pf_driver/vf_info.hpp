@@ -16,6 +16,8 @@ struct VfCounters {
   uint64_t nacks = 0;     ///< replies sent with NACK (including 1-word early NACKs)
   uint64_t resets = 0;    ///< VF_RESET requests processed
   uint64_t flrs = 0;      ///< function-level resets cleaned up
+  uint64_t ignored = 0;   ///< requests dropped because they already carried ACK or NACK
+  uint64_t pings = 0;     ///< pings (CONTROL_MSG) written, deferred ones when they went out
 };
 
 struct VfInfo {
@@ -40,6 +42,7 @@ struct VfInfo {
   unsigned num_mc_hashes = 0;
   unsigned num_macvlans = 0;
   unsigned num_vlans = 0;     ///< VLVF entries that include the VF's pool (port VLAN included)
+  bool ping_pending = false;  ///< a ping waits for the VF's mailbox (see PfDriver::service_once)
   VfCounters counters;
 };
 

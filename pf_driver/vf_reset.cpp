@@ -15,8 +15,8 @@ void clean_vf(PfCore& c, hal::VfId vf) {
   s.xcast = mbx::XcastMode::kNone;
 
   c.mta.clear_vf(vf);
-  // The filter goes, the address stays: VF_RESET programs it again (Linux keeps
-  // vf_mac_addresses the same way).
+  // The filter goes, the address stays: VF_RESET programs it again unless another function
+  // took it meanwhile (restore_vf_mac; Linux keeps vf_mac_addresses the same way).
   c.rar.set_primary(vf, hal::MacAddr{});
   c.rar.clear_macvlans(vf);
   // SET_MACVLAN may have turned anti-spoof off; with the macvlans gone the admin setting
@@ -28,13 +28,35 @@ void clean_vf(PfCore& c, hal::VfId vf) {
   restart_tx_queues(c, vf);
 }
 
+bool restore_vf_mac(PfCore& c, hal::VfId vf, std::string_view when) {
+  VfState& s = c.vf(vf);
+  if (s.mac.is_zero()) return false;
+  const std::optional<MacUser> user = c.mac_user_other_than(s.mac, vf);
+  if (!user) {
+    c.rar.set_primary(vf, s.mac);
+    return true;
+  }
+  // Never two pools on one unicast MAC: the one who has it keeps it.
+  if (s.admin_mac) {
+    c.log(vf, EventCode::kMacInUse,
+          "VF {} admin MAC {} not programmed at {}: used by {}; kept for the next reset",
+          vf.value(), MacFmt{s.mac}, when, *user);
+    return false;
+  }
+  c.log(vf, EventCode::kMacInUse,
+        "VF {} MAC {} not programmed at {}: taken meanwhile by {}; the VF picks a new one",
+        vf.value(), MacFmt{s.mac}, when, *user);
+  s.mac = hal::MacAddr{};
+  return false;
+}
+
 mbx::ResetReply readmit_vf(PfCore& c, hal::VfId vf) {
   VfState& s = c.vf(vf);
   if (auto r = c.mbx.clear(vf); !r) {
     c.log(vf, EventCode::kMailboxError, "VF {} mailbox memory not cleared: {}", vf.value(),
           r.error());
   }
-  if (!s.mac.is_zero()) c.rar.set_primary(vf, s.mac);
+  const bool mac_programmed = restore_vf_mac(c, vf, "VF_RESET");
   write_qde(c, vf);
   write_rx_tx_enable(c, vf);
   s.clear_to_send = true;
@@ -42,7 +64,7 @@ mbx::ResetReply readmit_vf(PfCore& c, hal::VfId vf) {
   clear_tx_head_writeback(c, vf);
 
   mbx::ResetReply reply;
-  reply.ack = s.admin_mac && !s.mac.is_zero();
+  reply.ack = s.admin_mac && mac_programmed;
   if (reply.ack) reply.mac = s.mac;
   reply.mc_filter_type = 0;  // MCSTCTRL.MO = 0, as setup_rx_globals() programs
   return reply;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "hal/clock.hpp"
 #include "hal/types.hpp"
 #include "mailbox/message.hpp"
 #include "pf_driver/options.hpp"
@@ -28,6 +29,10 @@ struct VfState {
   mbx::Api api = mbx::Api::k10;
   mbx::XcastMode xcast = mbx::XcastMode::kNone;
   uint32_t max_frame = 0;
+  // ---- The mailbox as the PF last left it (forgotten on FLR and PF reset; see outbox.hpp).
+  bool ping_pending = false;  ///< a ping is owed and waits for the mailbox to be free
+  bool unread_msg = false;    ///< the PF's last message has not been acked by the VF yet
+  hal::Nanos msg_posted_at{};  ///< when that message was written
   // ---- Counters.
   VfCounters counters;
 

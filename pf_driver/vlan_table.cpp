@@ -84,8 +84,8 @@ void VlanTable::program(unsigned i) {
 }
 
 void VlanTable::program_vfta(uint16_t vid) {
-  const unsigned r = vid / 32;
-  const uint32_t bit = 1u << (vid % 32);
+  const unsigned r = reg::vfta::reg_index(vid);
+  const uint32_t bit = reg::vfta::bit(vid);
   const uint32_t want = find(vid) >= 0 ? (vfta_[r] | bit) : (vfta_[r] & ~bit);
   if (want == vfta_[r]) return;
   vfta_[r] = want;

@@ -6,7 +6,6 @@ namespace pf {
 namespace reg = hal::ixgbe::pf;
 
 namespace {
-constexpr unsigned kPoolsPerReg = 32;
 constexpr uint32_t kRssFields = reg::mrqc::kRssFieldIpv4 | reg::mrqc::kRssFieldIpv4Tcp |
                                 reg::mrqc::kRssFieldIpv6 | reg::mrqc::kRssFieldIpv6Tcp;
 
@@ -20,11 +19,8 @@ void write_mtqc(hal::RegisterIo& bar0, uint32_t mtqc) {
 // Pools first_pool..63 on, everything below off: the PF owns its pool and the unused ones
 // above it (as Linux and DPDK do); VF pools are enabled one by one at VF reset.
 void enable_pools_from(hal::RegisterIo& bar0, unsigned first_pool) {
-  for (unsigned i = 0; i < reg::kNumPools / kPoolsPerReg; ++i) {
-    const unsigned lo = i * kPoolsPerReg;
-    uint32_t bits = 0;
-    if (first_pool <= lo) bits = ~0u;
-    else if (first_pool < lo + kPoolsPerReg) bits = ~0u << (first_pool - lo);
+  for (unsigned i = 0; i < reg::kNumPools / reg::kPoolsPerReg; ++i) {
+    const uint32_t bits = reg::pool_bits_from(first_pool, i);
     bar0.write(reg::VFRE(i), bits);
     bar0.write(reg::VFTE(i), bits);
   }
@@ -68,7 +64,7 @@ void clear_vt(hal::RegisterIo& bar0) {
   for (unsigned i = 0; i < 4; ++i) bar0.write(reg::MBVFIMR(i), 0);
   bar0.write(reg::PFDTXGSWC, 0);
   bar0.write(reg::VT_CTL, 0);
-  for (unsigned i = 0; i < reg::kNumPools / kPoolsPerReg; ++i) {
+  for (unsigned i = 0; i < reg::kNumPools / reg::kPoolsPerReg; ++i) {
     bar0.write(reg::VFRE(i), 0);
     bar0.write(reg::VFTE(i), 0);
   }

@@ -32,10 +32,12 @@ constexpr size_t kResetReplyWords = 4;
 constexpr unsigned kRandomMacTries = 64;
 constexpr hal::Nanos kLinkSettleGap = microseconds(100);
 
-// Versions to offer, newest first (spec 4c). Not 1.5: it needs the newer mailbox locking
-// (spec 3c), which this driver does not implement. Not 2.0: a Solaris dialect.
-constexpr std::array kApiOrder = {mbx::Api::k17, mbx::Api::k16, mbx::Api::k14, mbx::Api::k13,
-                                  mbx::Api::k12, mbx::Api::k11, mbx::Api::k10};
+// Versions to offer, newest first (spec 4c): 1.4 down to 1.0, as DPDK's VF and Linux ixgbevf
+// before 1.6. Not 1.5: it needs the newer mailbox locking (spec 3c), which this driver does not
+// implement. Not 1.6 or 1.7: the driver has none of their messages (GET_PF_LINK_STATE,
+// FEATURES_NEGOTIATE), so it must not claim them. Not 2.0: a Solaris dialect.
+constexpr std::array kApiOrder = {kMaxApi, mbx::Api::k13, mbx::Api::k12, mbx::Api::k11,
+                                  mbx::Api::k10};
 
 std::unexpected<Error> fail(ErrorCode code, std::string detail, Step step) {
   return std::unexpected(Error{code, std::move(detail), step});
@@ -172,11 +174,15 @@ std::expected<void, Error> VfDriver::program_interrupts() {
                 Step::kInterrupts);
   }
   // The VF reset cleared the mapping: map the "other" cause again, then unmask. Auto-clear
-  // and auto-mask as DPDK's VF does; rearm_interrupts() unmasks after each wake-up.
+  // (VFEIAC) so each cause fires once and does not linger in VFEICR. No auto-mask (VFEIAM
+  // stays 0 from the reset), unlike DPDK's VF: one exchange raises the cause twice, on PFACK
+  // (the PF read our request) and on PFSTS (its reply). A wait woken by PFACK would find the
+  // vector masked when the reply came and sleep a whole wait interval. The vector stays
+  // unmasked while the driver owns the device; every wait reads VFMAILBOX after a wake-up, so
+  // an extra signal costs one poll.
   const uint32_t bit = 1u << kMiscVector;
   bar0_.write(regs::VFIVAR_MISC, regs::vfivar::kValid | kMiscVector);
   bar0_.write(regs::VFEIAC, bit);
-  bar0_.write(regs::VFEIAM, bit);
   bar0_.write(regs::VFEIMS, bit);
   bar0_.flush();
   return {};
@@ -185,9 +191,10 @@ std::expected<void, Error> VfDriver::program_interrupts() {
 void VfDriver::rearm_interrupts() {
   if (!opts_.use_interrupts) return;
   const uint32_t bit = 1u << kMiscVector;
-  // A cause left from a message already handled (auto-mask kept it from firing) would fire the
-  // moment the vector is unmasked and wake the next wait for nothing. VFMAILBOX, not the
-  // cause, says what is pending, and every wait reads it before sleeping: drop the cause.
+  // A cause left pending (raised while something masked the vector) would fire the moment the
+  // vector is unmasked and wake the next wait for nothing. VFMAILBOX, not the cause, says what
+  // is pending, and every wait reads it before sleeping: drop the cause, then make sure the
+  // vector is unmasked (a no-op while it already is: only a newly set mask bit fires).
   bar0_.write(regs::VFEICR, bit);
   bar0_.write(regs::VFEIMS, bit);
 }
@@ -304,9 +311,10 @@ std::expected<void, Error> VfDriver::restore_user_config() {
       return t;
     }
   }
-  if (user_.mtu) {
-    if (auto t = tolerate(send_lpe(*user_.mtu, Step::kRestore)); !t) return t;
-  }
+  // Always, as Linux ixgbevf does on every bring-up: on an 82599 whose PF runs jumbo frames,
+  // VF_RESET left this VF's receive off (VFRE) until SET_LPE says what frame it takes (spec 7,
+  // SET_LPE). Without a user MTU, the standard one.
+  if (auto t = tolerate(send_lpe(user_.mtu.value_or(kStdMtu), Step::kRestore)); !t) return t;
   if (user_.xcast) {
     const mbx::Api need =
         *user_.xcast == mbx::XcastMode::kPromisc ? mbx::Api::k13 : mbx::Api::k12;

@@ -17,7 +17,8 @@ enum class ErrorCode {
   kTimeout,          ///< the PF did not answer; the mailbox is disabled until the next reset
   kMailboxDisabled,  ///< an earlier timeout disabled the mailbox; a reset re-arms it
   kMailboxBusy,      ///< the PF held the mailbox lock for the whole lock timeout
-  kPfReset,          ///< the mailbox reported a PF reset (RSTI/RSTD) during the exchange
+  kPfReset,          ///< a PF reset (RSTI/RSTD) ended the exchange; unlike kTimeout the
+                     ///< mailbox stays enabled
   kRefused,          ///< the PF answered NACK (with CTS): the request was refused
   kNotClearToSend,   ///< a reply without CTS: the PF lost this VF's state
   kProtocol,         ///< a reply for another request, or one that does not decode

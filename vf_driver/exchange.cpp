@@ -38,6 +38,8 @@ Error VfDriver::transport_error(mbx::Error e, const mbx::Message& req, Step step
       reset_needed_ = true;
       return {ErrorCode::kMailboxDisabled, what, step};
     case mbx::Error::kReset:
+      // RSTI or RSTD during the exchange: the PF lost this VF's state. Not a timeout: the
+      // mailbox stays enabled, and the scheduled reset is what brings the VF back.
       reset_needed_ = true;
       return {ErrorCode::kPfReset, what, step};
     case mbx::Error::kLockTimeout:
@@ -61,7 +63,8 @@ std::expected<mbx::Message, Error> VfDriver::transact(const mbx::Message& req,
     return std::unexpected(Error{ErrorCode::kMailboxDisabled,
                                  fmt::format("{}: not sent, reset first", describe(req)), step});
   }
-  // Auto-mask (VFEIAM) masked the vector when it last fired; unmask it so this wait can wake.
+  // Drop a stale cause and make sure the vector is unmasked, so this wait's wake-ups come from
+  // this exchange.
   rearm_interrupts();
   auto reply = mailbox_.request(req.words(), reply_words);
   // A ping with CTS only announces a link change. One without CTS says "reset": harmless

@@ -20,10 +20,16 @@ enum class State {
 };
 std::string_view to_string(State s);
 
+/// The newest mailbox API this driver implements (spec 4c): it speaks none of the 1.5 (new
+/// mailbox locking), 1.6 (GET_PF_LINK_STATE) or 1.7 (FEATURES_NEGOTIATE) additions.
+inline constexpr mbx::Api kMaxApi = mbx::Api::k14;
+
 struct VfOptions {
-  /// The newest mailbox API to offer. Negotiation walks down from here to 1.0 (never 2.0, a
-  /// Solaris dialect, nor 1.5, which needs the newer mailbox locking this driver does not do).
-  mbx::Api max_api = mbx::Api::k14;
+  /// The newest mailbox API to offer. Negotiation walks down from here through 1.4, 1.3, 1.2,
+  /// 1.1 to 1.0 (never 2.0, a Solaris dialect, nor 1.5-1.7, see kMaxApi).
+  /// Clamped to kMaxApi (1.4) by the VfDriver constructor: a newer or unknown version offers
+  /// 1.4 down. 2.0 ranks as 1.0, so it offers 1.0 only.
+  mbx::Api max_api = kMaxApi;
   /// Mailbox transport timing (Linux: 2000 tries x 500 us).
   mbx::VfMailboxParams mbx;
   /// How long to wait for a reset indication after VFCTRL.RST. Linux waits 200 x 5 us; a
@@ -38,7 +44,9 @@ struct VfOptions {
   /// still work, at the cost of one exchange per collision).
   uint64_t mac_seed = 0;
   /// Map the "other" cause (mailbox) to MSI-X vector 2 and unmask it, so a hal::EventWaiter on
-  /// vector 2 wakes mailbox waits. Off: interrupts stay masked and every wait polls.
+  /// vector 2 wakes mailbox waits. Auto-clear, no auto-mask: the vector stays unmasked, so both
+  /// the PF's read ack and its reply wake a wait. Off: interrupts stay masked and every wait
+  /// polls.
   bool use_interrupts = false;
 };
 

@@ -16,6 +16,13 @@ namespace {
 // of reads per call is plenty; the bound keeps service() short whatever the PF does.
 constexpr int kMaxMessagesPerService = 4;
 
+// The options as the driver uses them: max_api no newer than the driver implements.
+VfOptions checked(VfOptions opts) {
+  const int rank = mbx::api_rank(opts.max_api);
+  if (rank < 0 || rank > mbx::api_rank(kMaxApi)) opts.max_api = kMaxApi;
+  return opts;
+}
+
 }  // namespace
 
 std::string_view to_string(State s) {
@@ -34,7 +41,7 @@ VfDriver::VfDriver(hal::PciFunction& fn, hal::Clock& clock, hal::Waiter& waiter,
       bar0_(fn.bar0()),
       clock_(clock),
       waiter_(waiter),
-      opts_(opts),
+      opts_(checked(opts)),
       mailbox_(fn.bar0(), clock, waiter, opts.mbx) {}
 
 std::expected<void, Error> VfDriver::probe() {

@@ -47,18 +47,22 @@ inline constexpr unsigned kMiscVector = 2;
 class VfDriver {
  public:
   /// `fn`, `clock` and `waiter` must outlive the driver. Touches no register until probe().
+  /// An opts.max_api newer than kMaxApi (or unknown) is clamped to kMaxApi (see options()).
   VfDriver(hal::PciFunction& fn, hal::Clock& clock, hal::Waiter& waiter, VfOptions opts = {});
   VfDriver(const VfDriver&) = delete;
   VfDriver& operator=(const VfDriver&) = delete;
 
   /// Full bring-up (spec 3e, 4): enable bus mastering, stop and mask, VFCTRL.RST, wait for the
   /// reset (and up to pf_ready_timeout while the PF is not ready), VF_RESET (PF's MAC, or a random
-  /// locally administered one then SET_MAC_ADDR), API negotiation, GET_QUEUES, replay of the user
-  /// configuration, the first link-settle read (the link then comes up through check_link(),
-  /// which service() calls). State is kUp on success; kResetting when the PF stayed in
-  /// reset (kPfNotReady: service() resumes the wait); kFailed otherwise.
+  /// locally administered one then SET_MAC_ADDR), API negotiation (max_api down to 1.0),
+  /// GET_QUEUES, replay of the user configuration (SET_LPE every time, with the user's MTU or
+  /// kStdMtu: a jumbo 82599 PF keeps the VF's receive off until it), the first link-settle
+  /// read (the link then comes up through check_link(), which service() calls). State is kUp
+  /// on success; kResetting when the PF stayed in reset (kPfNotReady: service() resumes the
+  /// wait); kFailed otherwise.
   /// Errors: any ErrorCode; Error::step names the step that failed. A mailbox timeout leaves the
-  /// mailbox disabled until the next bring-up. A refused restore of a user setting (say a VLAN
+  /// mailbox disabled until the next bring-up; a PF reset during an exchange (kPfReset) does
+  /// not, and schedules the next one. A refused restore of a user setting (say a VLAN
   /// under a new port VLAN) is counted in nacks and does not fail the bring-up.
   std::expected<void, Error> probe();
 
@@ -130,6 +134,9 @@ class VfDriver {
     uint64_t timeouts = 0;    ///< mailbox exchanges that timed out
   };
   const Counters& counters() const { return counters_; }
+
+  /// The options in use (max_api clamped to kMaxApi).
+  const VfOptions& options() const { return opts_; }
 
   /// The mailbox transport, for tracing (set_trace) and tests. Sending through it directly
   /// bypasses the driver's bookkeeping.

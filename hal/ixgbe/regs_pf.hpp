@@ -285,4 +285,58 @@ namespace rttbcnrm {
 inline constexpr uint32_t kMmwSize82599 = 0x4;  // compensation without 9.5 KB jumbo (spec 7)
 }
 
+// --- Added for pf_driver: index/bit helpers, so driver code has no raw masks or shifts ---
+
+/// Pool bitmaps split over register pairs, 32 pools each: VFRE, VFTE, VMECM and MPSAR_LO/HI
+/// (spec 2). Register pool_reg_index(p) holds pool p at pool_bit(p).
+inline constexpr unsigned kPoolsPerReg = 32;
+constexpr unsigned pool_reg_index(unsigned pool) { return pool / kPoolsPerReg; }
+constexpr uint32_t pool_bit(unsigned pool) { return 1u << (pool % kPoolsPerReg); }
+/// The bits of pool-bitmap register `i` that cover pools first_pool and above.
+constexpr uint32_t pool_bits_from(unsigned first_pool, unsigned i) {
+  const unsigned lo = i * kPoolsPerReg;
+  if (first_pool <= lo) return ~0u;
+  if (first_pool >= lo + kPoolsPerReg) return 0;
+  return ~0u << (first_pool - lo);
+}
+static_assert(pool_reg_index(kNumPools - 1) == 1 && pool_bit(33) == 2u);
+static_assert(pool_bits_from(4, 0) == 0xFFFFFFF0u && pool_bits_from(4, 1) == ~0u &&
+              pool_bits_from(40, 0) == 0 && pool_bits_from(40, 1) == 0xFFFFFF00u);
+
+namespace mbvficr {
+inline constexpr unsigned kVfsPerReg = 16;  // MBVFICR(i)/MBVFIMR(i) cover VFs 16i..16i+15
+constexpr unsigned reg_index(unsigned vf) { return vf / kVfsPerReg; }
+}  // namespace mbvficr
+
+namespace pfvfspoof {
+inline constexpr unsigned kPoolsPerReg = 8;  // PFVFSPOOF(i) covers pools 8i..8i+7
+constexpr unsigned reg_index(unsigned pool) { return pool / kPoolsPerReg; }
+}  // namespace pfvfspoof
+
+/// The 4096-bit multicast table: a 12-bit hash picks MTA register hash[11:5] and bit hash[4:0]
+/// (spec 4c; Linux/DPDK `(hash >> 5) & 0x7F`, `hash & 0x1F`).
+namespace mta {
+inline constexpr uint16_t kHashMask = 0x0FFF;  // hashes are 12 bits wide
+inline constexpr unsigned kRegShift = 5;
+inline constexpr unsigned kRegMask = 0x7F;
+inline constexpr unsigned kBitMask = 0x1F;
+constexpr unsigned reg_index(uint16_t hash) { return (hash >> kRegShift) & kRegMask; }
+constexpr uint32_t bit(uint16_t hash) { return 1u << (hash & kBitMask); }
+static_assert(reg_index(kHashMask) == kNumMta - 1 && bit(kHashMask) == 1u << 31);
+}  // namespace mta
+
+/// The 4096-bit VLAN table: VID v is bit v % 32 of VFTA(v / 32).
+namespace vfta {
+inline constexpr unsigned kVidsPerReg = 32;
+constexpr unsigned reg_index(uint16_t vid) { return vid / kVidsPerReg; }
+constexpr uint32_t bit(uint16_t vid) { return 1u << (vid % kVidsPerReg); }
+static_assert(reg_index(4095) == kNumVfta - 1);
+}  // namespace vfta
+
+namespace reta {
+/// What a VF learns of a RETA entry (GET_RETA, spec 4b): 2 bits, a queue of its own pool (an
+/// 82599 pool has at most 4 queues with RSS, spec 6).
+inline constexpr uint8_t kVfEntryMask = 0x3;
+}  // namespace reta
+
 }  // namespace hal::ixgbe::pf

@@ -293,3 +293,88 @@ TEST_CASE("VF trace hook sees exactly the words written and read", "[mailbox][vf
   CHECK(lines == std::vector<std::string>{"mbx vf=7 vf->pf 00000008 00000003 00000000",
                                           "mbx vf=7 pf->vf a0000008 00000003 00000000"});
 }
+
+TEST_CASE("RSTI during read_posted ends the wait with kReset at once, without disabling",
+          "[mailbox][vf][reset]") {
+  namespace pfr = hal::ixgbe::pf;
+  SimFixture f(1);
+  VfMailbox vf(f.vf_bar(0), f.clock, f.waiter);  // the full 2000 x 500 us
+  vf.check_for_rst();
+  REQUIRE(vf.write_posted(GetQueuesReq{}.encode().words()).has_value());
+  // The PF resets instead of answering (CTRL.RST: RSTI in every VFMAILBOX).
+  f.step = [&] {
+    if (f.pauses == 2) f.pf_bar().write(pfr::CTRL, pfr::ctrl::kRst);
+  };
+  auto r = vf.read_posted(get_queues::kWords);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == Error::kReset);
+  CHECK(f.pauses == 2);
+  CHECK(f.clock.now() == 2 * kDelay);
+  CHECK_FALSE(vf.disabled());  // a reset is not a timeout
+  CHECK(vf.counters().timeouts == 0);
+  CHECK(vf.counters().resets == 1);
+
+  // While RSTI stays up, posted calls refuse at once and write nothing.
+  f.step = nullptr;
+  const unsigned pauses = f.pauses;
+  CHECK(vf.request(GetQueuesReq{}.encode().words(), get_queues::kWords).error() ==
+        Error::kReset);
+  CHECK(vf.counters().sent == 1);
+  CHECK(f.pauses == pauses);
+  CHECK(vf.check_for_rst());
+
+  // PFRSTD: RSTI clears, RSTD is set. Posted calls still refuse until someone handles it...
+  f.pf_bar().set_bits(pfr::CTRL_EXT, pfr::ctrl_ext::kPfrstd);
+  CHECK(vf.read_posted(1).error() == Error::kReset);
+  CHECK(f.pauses == pauses);
+  // ...and the RSTD they saw is still there for check_for_rst, once.
+  CHECK(vf.check_for_rst());
+  CHECK_FALSE(vf.check_for_rst());
+  PfMailbox pf(f.pf_bar());
+  REQUIRE(vf.write_posted(ResetReq{}.encode().words()).has_value());
+  CHECK(pf.check_for_msg(hal::VfId{0}));
+}
+
+TEST_CASE("A PF reset finished between two polls (RSTD only) ends read_posted with kReset",
+          "[mailbox][vf][reset]") {
+  namespace pfr = hal::ixgbe::pf;
+  SimFixture f(1);
+  VfMailbox vf(f.vf_bar(0), f.clock, f.waiter);
+  vf.check_for_rst();
+  REQUIRE(vf.write_posted(ResetReq{}.encode().words()).has_value());
+  f.step = [&] {
+    if (f.pauses != 1) return;
+    f.pf_bar().write(pfr::CTRL, pfr::ctrl::kRst);
+    f.pf_bar().set_bits(pfr::CTRL_EXT, pfr::ctrl_ext::kPfrstd);  // RSTI never seen
+  };
+  auto r = vf.read_posted(4);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == Error::kReset);
+  CHECK(f.pauses == 1);
+  CHECK_FALSE(vf.disabled());
+  CHECK_FALSE(vf.pf_in_reset());
+  CHECK(vf.check_for_rst());  // the RSTD the wait saw, kept for the owner
+  CHECK_FALSE(vf.check_for_rst());
+}
+
+TEST_CASE("A PF reset while write_posted waits for the lock ends it with kReset, nothing sent",
+          "[mailbox][vf][reset]") {
+  namespace pfr = hal::ixgbe::pf;
+  SimFixture f(1);
+  VfMailbox vf(f.vf_bar(0), f.clock, f.waiter);
+  PfMailbox pf(f.pf_bar());
+  vf.check_for_rst();
+  REQUIRE(pf.try_lock(hal::VfId{0}).has_value());
+  // The reset also drops PFU: without the reset check the next try would take the lock.
+  f.step = [&] {
+    if (f.pauses == 3) f.pf_bar().write(pfr::CTRL, pfr::ctrl::kRst);
+  };
+  auto w = vf.write_posted(ResetReq{}.encode().words());
+  REQUIRE_FALSE(w.has_value());
+  CHECK(w.error() == Error::kReset);
+  CHECK(f.pauses == 3);
+  CHECK(vf.counters().sent == 0);
+  CHECK(vf.counters().lock_failures == 0);
+  CHECK_FALSE(vf.disabled());
+  CHECK((vf.read_mailbox() & vfmb::kVfu) == 0);  // the lock was never taken
+}

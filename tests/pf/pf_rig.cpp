@@ -54,6 +54,15 @@ bool Rig::rar_is(unsigned i, const hal::MacAddr& m, unsigned pool) {
   return rd(reg::RAL(i)) == lo && rd(reg::RAH(i)) == hi && pools == (uint64_t{1} << pool);
 }
 
+unsigned Rig::rar_count(const hal::MacAddr& m) {
+  const auto& b = m.bytes();
+  const uint32_t lo = uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
+  const uint32_t hi = uint32_t{b[4]} | uint32_t{b[5]} << 8 | reg::rah::kAv;
+  unsigned n = 0;
+  for (unsigned i = 0; i < reg::kNumRar; ++i) n += rd(reg::RAL(i)) == lo && rd(reg::RAH(i)) == hi;
+  return n;
+}
+
 Vf::Vf(Rig& rig, unsigned id)
     : rig_(rig),
       id_(id),

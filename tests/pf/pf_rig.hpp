@@ -57,6 +57,8 @@ struct Rig {
   bool vfta_has(uint16_t vid);
   /// Whether RAR `i` is valid with `m` and maps to `pool` only.
   bool rar_is(unsigned i, const hal::MacAddr& m, unsigned pool);
+  /// How many valid RAR entries hold `m`, whatever their pools.
+  unsigned rar_count(const hal::MacAddr& m);
   bool rar_valid(unsigned i) { return (rd(hal::ixgbe::pf::RAH(i)) & hal::ixgbe::pf::rah::kAv) != 0; }
   bool pool_bit(hal::Reg32 (*r)(unsigned), unsigned pool) {
     return (rd(r(pool / 32)) >> (pool % 32)) & 1u;

@@ -94,7 +94,8 @@ TEST_CASE("an ack from a VF that is not clear to send is answered with a bare NA
   CHECK_FALSE(vf.poll().has_value());
 }
 
-TEST_CASE("a message that already carries ACK or NACK is ignored", "[pf][cts]") {
+TEST_CASE("a message that already carries ACK or NACK is ignored, logged and counted",
+          "[pf][cts]") {
   Rig r;
   r.up(1);
   Vf vf(r, 0);
@@ -102,9 +103,22 @@ TEST_CASE("a message that already carries ACK or NACK is ignored", "[pf][cts]") 
   const uint32_t words[] = {static_cast<uint32_t>(MsgId::kSetMacAddr) | mbx::word0::kAck, 0, 0};
   REQUIRE(vf.mbx().write(words).has_value());
   CHECK_FALSE(vf.poll(3).has_value());
-  const pf::VfInfo info = r.pf.vf_info(vf.id());
+  pf::VfInfo info = r.pf.vf_info(vf.id());
   CHECK(info.counters.messages == 3);  // reset, negotiate, this one
   CHECK(info.counters.acks == 1);      // negotiate (the reset reply was a NACK)
+  CHECK(info.counters.ignored == 1);
+  const pf::Event* e = r.pf.events().find_last(EventCode::kReplyBitsFromVf, vf.id());
+  REQUIRE(e != nullptr);
+  CHECK(e->reason.contains("SET_MAC_ADDR"));
+  CHECK(e->reason.contains("ACK"));
+  const uint32_t nacked[] = {static_cast<uint32_t>(MsgId::kGetQueues) | mbx::word0::kNack};
+  REQUIRE(vf.mbx().write(nacked).has_value());
+  CHECK_FALSE(vf.poll(1).has_value());
+  info = r.pf.vf_info(vf.id());
+  CHECK(info.counters.ignored == 2);
+  CHECK(info.counters.nacks == 1);  // still only the VF_RESET reply: nothing was answered
+  CHECK(r.count(EventCode::kReplyBitsFromVf) == 2);
+  CHECK(r.pf.events().find_last(EventCode::kReplyBitsFromVf)->reason.contains("NACK"));
 }
 
 TEST_CASE("VF FLR cleans the VF's filters and requires a new VF_RESET", "[pf][flr]") {

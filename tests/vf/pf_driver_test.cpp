@@ -6,9 +6,11 @@
 
 #include "link_settle.hpp"
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <set>
+#include <vector>
 
 #include "hal/pci_regs.hpp"
 #include "pf_rig.hpp"
@@ -133,6 +135,36 @@ TEST_CASE("a max_api of 1.1 negotiates 1.1 with the PF driver", "[vf][pf][api]")
   CHECK(rig.info(1).api == Api::k11);
   CHECK(drv.tx_queues() == 4);
   CHECK(drv.get_link_state().error().code == ErrorCode::kNotSupported);
+}
+
+TEST_CASE("on a jumbo PF, probe sends SET_LPE so the VF's receive (VFRE) is on",
+          "[vf][pf][probe][lpe]") {
+  PfRig rig(pf_options(9000));  // VF_RESET leaves VFRE off until SET_LPE (spec 7)
+  rig.up(34);                   // 64 pools: VF 33 sits in VFRE(1)
+  Api api = Api::k14;
+  SECTION("API 1.4") { api = Api::k14; }
+  SECTION("API 1.1") { api = Api::k11; }
+  const unsigned vf = 33;
+  VfDriver drv(rig.fn(vf), rig.clock, rig.vf_waiter, vf_options(vf, api));
+  std::vector<std::vector<uint32_t>> sent;
+  drv.mailbox().set_trace(
+      [&](hal::VfId, mbx::Direction d, std::span<const uint32_t> w) {
+        if (d == mbx::Direction::kVfToPf) sent.emplace_back(w.begin(), w.end());
+      },
+      hal::VfId{vf});
+  REQUIRE(drv.probe().has_value());
+  CHECK(drv.api() == api);
+  namespace reg = hal::ixgbe::pf;
+  CHECK(((rig.bar().read(reg::VFRE(vf / 32)) >> (vf % 32)) & 1u) == 1u);
+  CHECK(rig.info(vf).max_frame == 1518);
+  const auto lpe = std::find_if(sent.begin(), sent.end(), [](const std::vector<uint32_t>& w) {
+    return mbx::word0::id(w[0]) == static_cast<uint16_t>(mbx::MsgId::kSetLpe);
+  });
+  REQUIRE(lpe != sent.end());
+  REQUIRE(lpe->size() >= 2);
+  CHECK((*lpe)[1] == vf::kStdMtu + vf::kFrameOverhead);  // no user MTU: 1518
+  CHECK(drv.counters().nacks == 0);
+  CHECK(vftest::settle_link(drv, rig.clock));
 }
 
 TEST_CASE("user configuration is restored after a VF FLR", "[vf][pf][recovery][flr]") {

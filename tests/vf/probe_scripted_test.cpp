@@ -20,7 +20,8 @@ using vf::Step;
 using vf::VfDriver;
 using vf::VfOptions;
 
-TEST_CASE("probe sends VF_RESET, SET_MAC_ADDR, API_NEGOTIATE, GET_QUEUES, GET_LINK_STATE in order",
+TEST_CASE("probe sends VF_RESET, SET_MAC_ADDR, API_NEGOTIATE, GET_QUEUES, SET_LPE, "
+          "GET_LINK_STATE in order",
           "[vf][probe]") {
   ScriptedRig rig;
   VfOptions o;
@@ -31,7 +32,9 @@ TEST_CASE("probe sends VF_RESET, SET_MAC_ADDR, API_NEGOTIATE, GET_QUEUES, GET_LI
   CHECK(drv.state() == State::kUp);
   CHECK(ids(rig.pf.received) == std::vector{MsgId::kReset, MsgId::kSetMacAddr,
                                             MsgId::kApiNegotiate, MsgId::kGetQueues,
-                                            MsgId::kGetLinkState});
+                                            MsgId::kSetLpe, MsgId::kGetLinkState});
+  // No MTU set: SET_LPE with the standard frame, 1500 + 18.
+  CHECK(rig.pf.received[4].w[1] == vf::kStdMtu + vf::kFrameOverhead);
   // NACKed VF_RESET: the random locally administered MAC from the seed, told to the PF.
   CHECK(drv.mac() == vf::random_laa_mac(7));
   CHECK_FALSE(drv.mac_from_pf());
@@ -66,15 +69,28 @@ TEST_CASE("API negotiation walks down from max_api and keeps the first ACK", "[v
     }
     return out;
   };
-  SECTION("a 1.2 PF and max_api 1.7: 1.7, 1.6, 1.4, 1.3 refused, never 1.5 or 2.0") {
+  SECTION("a 1.2 PF: 1.4 and 1.3 refused, never 1.7, 1.6, 1.5 or 2.0") {
     rig.pf.max_api = Api::k12;
-    VfOptions o;
-    o.max_api = Api::k17;
-    VfDriver drv(rig.fn(0), rig.clock, rig.waiter, o);
+    VfDriver drv(rig.fn(0), rig.clock, rig.waiter);
     REQUIRE(drv.probe().has_value());
-    CHECK(offered() == std::vector{Api::k17, Api::k16, Api::k14, Api::k13, Api::k12});
+    CHECK(offered() == std::vector{Api::k14, Api::k13, Api::k12});
     CHECK(drv.api() == Api::k12);
-    CHECK(drv.counters().nacks == 4);
+    CHECK(drv.counters().nacks == 2);
+  }
+  SECTION("a max_api above 1.4 is clamped to 1.4, even with a PF that would take 1.7") {
+    rig.pf.max_api = Api::k17;  // this scripted PF ACKs any version up to 1.7 but 2.0
+    Api asked = Api::k17;
+    SECTION("1.7") { asked = Api::k17; }
+    SECTION("1.6") { asked = Api::k16; }
+    SECTION("1.5") { asked = Api::k15; }
+    SECTION("an unknown version") { asked = Api::kUnknown; }
+    VfOptions o;
+    o.max_api = asked;
+    VfDriver drv(rig.fn(0), rig.clock, rig.waiter, o);
+    CHECK(drv.options().max_api == vf::kMaxApi);
+    REQUIRE(drv.probe().has_value());
+    CHECK(offered() == std::vector{Api::k14});
+    CHECK(drv.api() == Api::k14);
   }
   SECTION("max_api 1.1 offers 1.1 only") {
     VfOptions o;
@@ -84,7 +100,9 @@ TEST_CASE("API negotiation walks down from max_api and keeps the first ACK", "[v
     CHECK(offered() == std::vector{Api::k11});
     CHECK(drv.api() == Api::k11);
     // 1.1 has GET_QUEUES but not GET_LINK_STATE.
-    CHECK(ids(rig.pf.received).back() == MsgId::kGetQueues);
+    CHECK(ids(rig.pf.received) == std::vector{MsgId::kReset, MsgId::kSetMacAddr,
+                                              MsgId::kApiNegotiate, MsgId::kGetQueues,
+                                              MsgId::kSetLpe});
   }
   SECTION("a 1.0-only PF: no GET_QUEUES, one queue pair") {
     rig.pf.max_api = Api::k10;
@@ -93,7 +111,9 @@ TEST_CASE("API negotiation walks down from max_api and keeps the first ACK", "[v
     CHECK(drv.api() == Api::k10);
     CHECK(drv.tx_queues() == 1);
     CHECK(drv.rx_queues() == 1);
-    CHECK(ids(rig.pf.received).back() == MsgId::kApiNegotiate);
+    const auto sent = ids(rig.pf.received);
+    CHECK(std::count(sent.begin(), sent.end(), MsgId::kGetQueues) == 0);
+    CHECK(sent.back() == MsgId::kSetLpe);  // SET_LPE is 1.0: every bring-up sends it
   }
 }
 
@@ -229,17 +249,81 @@ TEST_CASE("use_interrupts maps the other cause to vector 2 and a PF message sign
   hal::PciFunction& fn = rig.fn(0);
   VfDriver drv(fn, rig.clock, rig.waiter, o);
   REQUIRE(drv.probe().has_value());
+  const uint32_t bit = 1u << vf::kMiscVector;
   CHECK(fn.bar0().read(regs::VFIVAR_MISC) == (regs::vfivar::kValid | vf::kMiscVector));
-  CHECK(fn.bar0().read(regs::VFEIAC) == (1u << vf::kMiscVector));
-  drv.service();  // re-arms the vector that auto-mask closed, dropping the stale cause
+  CHECK(fn.bar0().read(regs::VFEIAC) == bit);
+  CHECK(fn.bar0().read(regs::VFEIAM) == 0);  // no auto-mask
+  CHECK((fn.bar0().read(regs::VFEIMS) & bit) != 0);
   (void)fn.vector(vf::kMiscVector).drain();
-  CHECK((fn.bar0().read(regs::VFEIMS) & (1u << vf::kMiscVector)) != 0);
   rig.pf.ping(hal::VfId{0}, /*with_cts=*/true);
   CHECK(fn.vector(vf::kMiscVector).drain() == 1);
-  CHECK((fn.bar0().read(regs::VFEIMS) & (1u << vf::kMiscVector)) == 0);  // auto-masked
+  CHECK((fn.bar0().read(regs::VFEIMS) & bit) != 0);  // still unmasked: the next one fires too
   CHECK(drv.service() == 1);
   CHECK(drv.counters().pings == 1);
   CHECK(drv.state() == State::kUp);
+}
+
+namespace {
+
+// A stepping waiter that first notes whether the mailbox vector was signalled since the last
+// pause (what a hal::EventWaiter would find), then passes time and steps the PF. A pause with
+// no signal after the PF replied is one an interrupt-driven VF would sleep through whole.
+class SignalRecordingWaiter final : public hal::Waiter {
+ public:
+  SignalRecordingWaiter(ScriptedRig& rig, const hal::EventFd& vector)
+      : rig_(rig), vector_(vector) {}
+  void pause(hal::Nanos hint) override {
+    const bool signalled = vector_.drain() > 0;
+    if (replied && !signalled) ++missed;
+    replied = false;
+    rig_.clock.advance(hint);
+    rig_.step();
+  }
+
+  bool replied = false;  ///< the PF wrote a reply since the last pause
+  unsigned missed = 0;   ///< pauses after a reply with no signal pending
+
+ private:
+  ScriptedRig& rig_;
+  const hal::EventFd& vector_;
+};
+
+}  // namespace
+
+TEST_CASE("use_interrupts: every reply signals the vector, also after the PF's read ack did",
+          "[vf][irq]") {
+  ScriptedRig rig;
+  hal::PciFunction& fn = rig.fn(0);
+  const hal::EventFd& vector = fn.vector(vf::kMiscVector);
+  SignalRecordingWaiter waiter(rig, vector);
+  // The PF reads a request (PFACK, a first interrupt) in one step and writes its reply (PFSTS)
+  // in the next, so the VF's wait wakes on the ack before the reply exists.
+  std::optional<mbx::Message> pending;
+  unsigned replies = 0;
+  rig.pf.handler = [&](hal::VfId id, const mbx::Message& req) -> std::optional<mbx::Message> {
+    pending = rig.pf.default_reply(id, req);
+    return std::nullopt;
+  };
+  rig.extra = [&] {
+    if (!pending) return;
+    mbx::PfMailbox pfm(rig.pf_bar());
+    REQUIRE(pfm.write(hal::VfId{0}, pending->words()).has_value());
+    pending.reset();
+    waiter.replied = true;
+    ++replies;
+  };
+  VfOptions o;
+  o.use_interrupts = true;
+  VfDriver drv(fn, rig.clock, waiter, o);
+  REQUIRE(drv.probe().has_value());
+  REQUIRE(drv.add_vlan(10).has_value());
+  REQUIRE(drv.set_mtu(9000).has_value());
+  REQUIRE(drv.get_link_state().has_value());
+  // The last reply has no pause after it: look for its signal here.
+  if (waiter.replied && vector.drain() == 0) ++waiter.missed;
+  CHECK(replies == rig.pf.received.size());
+  CHECK(replies == 9);  // 6 exchanges of the bring-up, 3 requests
+  CHECK(waiter.missed == 0);
 }
 
 TEST_CASE("VFs disabled while up: service notices the lost function and stops", "[vf][service]") {

@@ -311,3 +311,50 @@ TEST_CASE("a mailbox timeout drops the link and service recovers", "[vf][service
   REQUIRE(lpe.size() == 1);
   CHECK(lpe[0].w[1] == 1418);
 }
+
+TEST_CASE("a PF reset during a request: kPfReset at once, mailbox enabled, service restores",
+          "[vf][service][recovery][reset]") {
+  ScriptedRig rig;
+  VfDriver drv(rig.fn(0), rig.clock, rig.waiter);
+  REQUIRE(drv.probe().has_value());
+  // The PF comes back: 64-pool mode, mailbox interrupts, PFRSTD (RSTI clears, RSTD is set).
+  auto pf_back = [&] {
+    rig.pf_bar().write(pfr::GCR_EXT, pfr::gcr_ext::kVtMode64);
+    for (unsigned i = 0; i < 4; ++i) rig.pf_bar().write(pfr::MBVFIMR(i), 0xFFFFFFFFu);
+    rig.pf_bar().write(pfr::CTRL_EXT, pfr::ctrl_ext::kPfrstd);
+  };
+  bool back_at_once = false;
+  SECTION("the VF sees RSTI") { back_at_once = false; }
+  SECTION("the PF is back before the VF looks: only RSTD") { back_at_once = true; }
+  // The PF reads SET_VLAN, then resets instead of answering.
+  rig.pf.handler = [&](hal::VfId vf, const mbx::Message& req) -> std::optional<mbx::Message> {
+    if (req.id() != static_cast<uint16_t>(MsgId::kSetVlan)) return rig.pf.default_reply(vf, req);
+    rig.pf_bar().write(pfr::CTRL, pfr::ctrl::kRst);
+    rig.pf.cts.fill(false);
+    if (back_at_once) pf_back();
+    return std::nullopt;
+  };
+  const auto start = rig.clock.now();
+  auto r = drv.add_vlan(42);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == ErrorCode::kPfReset);
+  CHECK(r.error().step == Step::kRequest);
+  CHECK(rig.clock.now() - start <= std::chrono::milliseconds(2));  // not the 1 s timeout
+  CHECK_FALSE(drv.mailbox().disabled());  // a reset is not a timeout
+  CHECK(drv.counters().timeouts == 0);
+  CHECK(drv.mailbox().counters().resets == 1);
+  CHECK(drv.reset_pending());
+  CHECK_FALSE(drv.check_link());
+  CHECK(drv.user_config().vlans.test(42));  // not refused: kept for the recovery
+
+  rig.pf.handler = nullptr;
+  if (!back_at_once) pf_back();
+  const size_t mark = rig.pf.received.size();
+  CHECK(drv.service() >= 1);
+  CHECK(drv.state() == State::kUp);
+  CHECK(drv.counters().recoveries == 1);
+  CHECK_FALSE(drv.reset_pending());
+  auto vlans = sent(rig.pf, mark, MsgId::kSetVlan);
+  REQUIRE(vlans.size() == 1);
+  CHECK(vlans[0].w[1] == 42);
+}
