@@ -1,5 +1,7 @@
 #include "mailbox/codec.hpp"
 
+#include "hal/ixgbe/regs_pf.hpp"
+
 #include <algorithm>
 
 namespace mbx {
@@ -360,17 +362,10 @@ std::expected<PfControlMsg, DecodeError> PfControlMsg::decode(std::span<const ui
 // ---- Helpers.
 
 uint16_t mta_hash(const hal::MacAddr& mac, uint32_t mc_filter_type) {
-  // The 12 hash bits are taken from the top of the address (bytes 4 and 5, byte 5 highest);
-  // the filter type slides the window down by 1, 2 or 4 bits (spec 4c).
-  const uint32_t top = uint32_t{mac[4]} | uint32_t{mac[5]} << 8;  // address bits 47:32
-  unsigned shift = 4;                                             // type 0: bits 47:36
-  switch (mc_filter_type) {
-    case 1: shift = 3; break;  // bits 46:35
-    case 2: shift = 2; break;  // bits 45:34
-    case 3: shift = 0; break;  // bits 43:32
-    default: break;            // 0, and anything a PF should never send: what both PFs use
-  }
-  return static_cast<uint16_t>((top >> shift) & 0xFFFu);
+  // The hardware's hash (hal::ixgbe::pf::mta::hash, spec 4c); a filter type no PF should send
+  // falls back to type 0, what both PFs use.
+  const unsigned type = mc_filter_type <= 3 ? mc_filter_type : 0;
+  return hal::ixgbe::pf::mta::hash(mac[4], mac[5], type);
 }
 
 size_t request_words(uint16_t id) {

@@ -333,6 +333,42 @@ constexpr uint32_t bit(uint16_t vid) { return 1u << (vid % kVidsPerReg); }
 static_assert(reg_index(4095) == kNumVfta - 1);
 }  // namespace vfta
 
+// --- Added for the simulated VEB (hal/sim/l2_switch): the unicast hash table, the filter type,
+// and the fields the switch decodes. PFUTA's offset is D-TYPE's IXGBE_UTA(i); MO as D-TYPE's
+// MCSTCTRL filter-type field (the spec does not list either) ---
+constexpr Reg32 PFUTA(unsigned i) { return {0x0F400 + 4 * i}; }  // i = 0..127, 4096-bit table
+inline constexpr unsigned kNumUta = 128;
+
+namespace mcstctrl {
+inline constexpr uint32_t kMoMask = 0x3;  // MO b1:0: multicast/unicast hash filter type 0..3
+}
+namespace rah {
+inline constexpr uint32_t kAddrHiMask = 0xFFFF;  // RAH b15:0: address bytes 4 and 5
+}
+namespace pfvfspoof {
+inline constexpr uint32_t kMacMask = 0xFF;  // b7:0: MAC anti-spoof, pools 8i..8i+7
+inline constexpr unsigned kVlanShift = 8;   // b15:8: VLAN anti-spoof, same pools
+}  // namespace pfvfspoof
+namespace vmvir {
+inline constexpr uint32_t kTciMask = 0xFFFF;  // VID b11:0, CFI b12, priority b15:13: the tag
+inline constexpr uint32_t kPrioMask = 0xE000;
+}  // namespace vmvir
+
+namespace mta {
+/// The 12-bit MTA/UTA hash of an address whose bytes 4 and 5 are `byte4`, `byte5`, for filter
+/// type `mo` (MCSTCTRL.MO): type 0 takes address bits 47:36, 1 bits 46:35, 2 bits 45:34, 3 bits
+/// 43:32, byte 5 being bits 47:40 (spec 4c; mbx::mta_hash is built on it). PFUTA uses the same
+/// hash for unicast.
+constexpr uint16_t hash(uint8_t byte4, uint8_t byte5, unsigned mo) {
+  constexpr unsigned kShift[4] = {4, 3, 2, 0};
+  const uint32_t top = uint32_t{byte4} | uint32_t{byte5} << 8;  // address bits 47:32
+  return static_cast<uint16_t>((top >> kShift[mo & mcstctrl::kMoMask]) & kHashMask);
+}
+static_assert(hash(0x00, 0x01, 0) == 0x010 && hash(0xFF, 0xFA, 0) == 0xFAF &&
+              hash(0xFF, 0xFA, 1) == 0xF5F && hash(0xFF, 0xFA, 2) == 0xEBF &&
+              hash(0xFF, 0xFA, 3) == 0xAFF);
+}  // namespace mta
+
 namespace reta {
 /// What a VF learns of a RETA entry (GET_RETA, spec 4b): 2 bits, a queue of its own pool (an
 /// 82599 pool has at most 4 queues with RSS, spec 6).

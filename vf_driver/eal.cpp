@@ -1,0 +1,146 @@
+#include "vf_driver/eal.hpp"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <utility>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+namespace vf {
+
+namespace {
+
+/// The EAL's one life in this process. rte_eal_init refuses a second call after
+/// rte_eal_cleanup, and cannot recover from a failed one, so kDone is final.
+enum EalState : int { kNever, kStarting, kRunning, kDone };
+std::atomic<int> g_state{kNever};
+
+/// "0@(a-b,c)": lcore 0 on every CPU of the calling thread's affinity, or "" if it is unknown.
+std::string main_lcore_on_own_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return {};
+  std::string cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &set)) continue;
+    int last = cpu;
+    while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set)) ++last;
+    if (!cpus.empty()) cpus += ',';
+    cpus += last == cpu ? fmt::format("{}", cpu) : fmt::format("{}-{}", cpu, last);
+    cpu = last;
+  }
+  return cpus.empty() ? std::string() : fmt::format("0@({})", cpus);
+}
+
+std::vector<std::string> build_args(const EalOptions& o, const std::string& prefix) {
+  std::vector<std::string> a{
+      o.program,
+      "--no-huge",     // anonymous memory: no hugetlbfs mount, no root-only setup
+      "--no-pci",      // the devices are simulated; never scan (or grab) real ones
+      "--no-shconf",   // no shared config files: processes do not collide, no IPC thread
+      "-m",
+      fmt::format("{}", o.memory_mb),
+      "--iova-mode=va",  // buf_iova == buf_addr; the simulated IOMMU maps VA ranges
+      fmt::format("--log-level={}", o.log_level),
+      fmt::format("--file-prefix={}", prefix),
+  };
+  const std::string lcores = o.lcores.empty() ? main_lcore_on_own_cpus() : o.lcores;
+  if (!lcores.empty()) a.push_back(fmt::format("--lcores={}", lcores));
+  if (!o.telemetry) a.emplace_back("--no-telemetry");
+  a.insert(a.end(), o.extra_args.begin(), o.extra_args.end());
+  return a;
+}
+
+}  // namespace
+
+std::string_view to_string(DpdkErrc c) {
+  switch (c) {
+    case DpdkErrc::kAlreadyInitialised: return "EAL already initialised in this process";
+    case DpdkErrc::kEalInit: return "EAL initialisation failed";
+    case DpdkErrc::kNoEal: return "no EAL";
+    case DpdkErrc::kInvalidArgument: return "invalid argument";
+    case DpdkErrc::kNoMemory: return "out of DPDK memory";
+    case DpdkErrc::kBadIova: return "memory without IOVA";
+    case DpdkErrc::kOverlap: return "DMA mapping overlap";
+    case DpdkErrc::kDmaMap: return "DMA mapping failed";
+  }
+  return "unknown";
+}
+
+std::string to_string(const DpdkError& e) {
+  return fmt::format("{}: {}", to_string(e.code), e.detail);
+}
+
+std::expected<Eal, DpdkError> Eal::init(const EalOptions& opts) {
+  int expected = kNever;
+  if (!g_state.compare_exchange_strong(expected, kStarting, std::memory_order_acq_rel)) {
+    return std::unexpected(DpdkError{DpdkErrc::kAlreadyInitialised,
+                                     expected == kDone ? "rte_eal_init runs once per process, even "
+                                                         "after rte_eal_cleanup or a failure"
+                                                       : "another Eal owns the EAL"});
+  }
+  std::string prefix =
+      opts.file_prefix.empty() ? fmt::format("sriovkit-{}", ::getpid()) : opts.file_prefix;
+  std::vector<std::string> args = build_args(opts, prefix);
+
+  // rte_eal_init permutes argv (getopt) and copies what it keeps; the strings stay ours.
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (std::string& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
+    const int err = rte_errno;
+    // No second try: although DPDK re-arms rte_eal_init after some failures (a bad command
+    // line), the options it parsed stay set and the next call fails on them.
+    g_state.store(kDone, std::memory_order_release);
+    if (err == EALREADY) {
+      return std::unexpected(DpdkError{DpdkErrc::kAlreadyInitialised,
+                                       "rte_eal_init was called outside vf::Eal"});
+    }
+    // A failure after the runtime directory was made leaves it empty; rmdir takes only that.
+    if (const char* dir = rte_eal_get_runtime_dir(); dir != nullptr && dir[0] != '\0')
+      ::rmdir(dir);
+    return std::unexpected(DpdkError{
+        DpdkErrc::kEalInit,
+        fmt::format("rte_eal_init({}): {}", fmt::join(args, " "), rte_strerror(err))});
+  }
+  const char* dir = rte_eal_get_runtime_dir();
+  g_state.store(kRunning, std::memory_order_release);
+  return Eal(std::move(args), std::move(prefix), dir != nullptr ? dir : "");
+}
+
+Eal::Eal(std::vector<std::string> args, std::string file_prefix, std::string runtime_dir)
+    : args_(std::move(args)),
+      file_prefix_(std::move(file_prefix)),
+      runtime_dir_(std::move(runtime_dir)) {}
+
+Eal::Eal(Eal&& other) noexcept
+    : args_(std::move(other.args_)),
+      file_prefix_(std::move(other.file_prefix_)),
+      runtime_dir_(std::move(other.runtime_dir_)),
+      owner_(std::exchange(other.owner_, false)) {}
+
+Eal::~Eal() {
+  if (!owner_) return;
+  // rte_eal_cleanup releases the heap, memseg lists, the interrupt thread's resources and
+  // DPDK's saved copies of the arguments. It leaves the runtime directory behind; with
+  // --no-shconf it is empty then, and rmdir removes only an empty directory.
+  rte_eal_cleanup();
+  if (!runtime_dir_.empty()) ::rmdir(runtime_dir_.c_str());
+  g_state.store(kDone, std::memory_order_release);
+}
+
+bool Eal::iova_as_va() const { return rte_eal_iova_mode() == RTE_IOVA_VA; }
+
+bool Eal::running() { return g_state.load(std::memory_order_acquire) == kRunning; }
+
+const std::expected<Eal, DpdkError>& shared_eal() {
+  static const std::expected<Eal, DpdkError> eal = Eal::init();
+  return eal;
+}
+
+}  // namespace vf
