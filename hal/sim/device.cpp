@@ -47,6 +47,22 @@ void Device82599::set_link(bool up) { state_->model.set_link(up); }
 
 void Device82599::set_trace(RegTraceFn fn) { state_->model.set_trace(std::move(fn)); }
 
+size_t Device82599::poll_once() { return state_->model.poll_once(); }
+
+void Device82599::set_wire(std::shared_ptr<WirePort> port) { state_->model.set_wire(std::move(port)); }
+
+std::shared_ptr<WirePort> Device82599::wire() const { return state_->model.wire(); }
+
+Accounting Device82599::accounting() const { return state_->model.accounting(); }
+
+QueueCounters Device82599::queue_counters(hal::QueueId q) const {
+  return state_->model.queue_counters(q.value());
+}
+
+std::vector<DmaFault> Device82599::dma_faults() const { return state_->model.dma_faults(); }
+
+uint64_t Device82599::dma_fault_count() const { return state_->model.dma_fault_count(); }
+
 const std::string& Device82599::name() const { return state_->model.config().name; }
 
 DeviceModel& Device82599::model() { return state_->model; }

@@ -7,9 +7,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hal/pci_function.hpp"
+#include "hal/sim/accounting.hpp"
+#include "hal/sim/engine.hpp"
 #include "hal/sim/reg_trace.hpp"
+#include "hal/sim/wire_port.hpp"
 #include "hal/types.hpp"
 
 namespace sim {
@@ -48,6 +52,26 @@ class Device82599 {
   void set_link(bool up);
   /// Installs (or removes, with nullptr) a register-access trace, like a bus analyser.
   void set_trace(RegTraceFn fn);
+
+  // ---- The device engine (docs/sim-model.md, "Device engine").
+  /// One bounded, deterministic engine pass on the calling thread: reads the TX rings whose
+  /// tail moved (enabled queues only), switches each frame through the VEB, writes copies into
+  /// RX rings and sends wire copies to the wire port, then takes frames from the wire. Returns
+  /// how many frames it took (TX chains + wire frames); 0 means there was nothing to do. Takes
+  /// the device lock for the pass.
+  size_t poll_once();
+  /// The port the engine sends to and receives from. The default is a MemoryWire; nullptr
+  /// installs a fresh one. WirePort methods run under the device lock and must not call back
+  /// into the device.
+  void set_wire(std::shared_ptr<WirePort> port);
+  std::shared_ptr<WirePort> wire() const;
+  /// Packet accounting since creation; accounting().check() is empty when it adds up.
+  Accounting accounting() const;
+  /// The engine's counters of absolute queue `q` (zeros past the last queue).
+  QueueCounters queue_counters(hal::QueueId q) const;
+  /// The most recent DMA faults (up to EngineState::kFaultLogSize), oldest first, and the total.
+  std::vector<DmaFault> dma_faults() const;
+  uint64_t dma_fault_count() const;
 
   const std::string& name() const;
   DeviceModel& model();

@@ -128,6 +128,7 @@ uint32_t DeviceModel::vf_queue_alias(unsigned vf, uint32_t off) const {
 void DeviceModel::clear_vf_queues(unsigned vf) {
   const unsigned per_pool = queues_per_pool();
   for (unsigned q = vf * per_pool; q < (vf + 1) * per_pool && q < pfr::kNumQueues; ++q) {
+    eng_.ctx_vlan[q].fill(0);
     for (uint32_t r = 0; r < 0x40; r += 4) {
       regs_[(pfr::rx_queue_base(q) + r) / 4] = 0;
       // TDWBAL/TDWBAH survive a VF reset (spec 3e): the PF zeroes them on VF_RESET.

@@ -16,6 +16,8 @@
 #include "hal/sim/config_store.hpp"
 #include "hal/sim/device_lock.hpp"
 #include "hal/sim/device.hpp"
+#include "hal/sim/engine.hpp"
+#include "hal/sim/l2_switch.hpp"
 #include "hal/sim/reg_trace.hpp"
 
 namespace sim {
@@ -72,6 +74,20 @@ class DeviceModel {
   uint32_t pf_reset_count() const;
   uint32_t vf_flr_count(unsigned vf) const;
 
+  // ---- The device engine (engine_tx.cpp, engine_rx.cpp; docs/sim-model.md "Device engine").
+  /// One bounded engine pass under the device lock: every enabled TX queue whose tail moved
+  /// (at most EngineState::kTxBudgetPerQueue frames each), then up to kWireBudget frames from
+  /// the wire. Returns the frames taken (TX chains + wire frames); 0 means idle.
+  size_t poll_once();
+  /// The port the engine transmits to and receives from; never null (nullptr installs a fresh
+  /// MemoryWire).
+  void set_wire(std::shared_ptr<WirePort> port);
+  std::shared_ptr<WirePort> wire() const;
+  Accounting accounting() const;
+  QueueCounters queue_counters(unsigned abs_queue) const;
+  std::vector<DmaFault> dma_faults() const;
+  uint64_t dma_fault_count() const;
+
  private:
   using Lock = std::unique_lock<DeviceLock>;
   // Handlers, called with mu_ held.
@@ -118,6 +134,20 @@ class DeviceModel {
   void vf_cfg_side_effects(unsigned vf, uint16_t off, unsigned width);
   uint16_t sriov_reg16(uint16_t rel) const;
 
+  // Device engine (engine_tx.cpp, engine_rx.cpp), called with mu_ held.
+  unsigned queue_pool(unsigned q);
+  int queue_function(unsigned q) const;
+  const hal::IovaTable& queue_domain(unsigned q) const;
+  size_t poll_tx_queue(unsigned q);
+  size_t poll_wire();
+  void write_tx_done(unsigned q, uint64_t base, uint32_t count, uint32_t first, uint32_t next);
+  void write_tx_head(unsigned q, uint32_t head);
+  void transmit_frame(unsigned q, std::optional<VlanTag> vle);
+  void switch_frame(const Verdict& v, std::span<const uint8_t> bytes, bool loopback);
+  void deliver_copy(unsigned pool, std::span<const uint8_t> bytes, bool hide, bool loopback);
+  void write_rx(unsigned q, std::span<const uint8_t> data, uint32_t status, uint16_t vlan);
+  void stop_queue(unsigned q, bool tx, DmaFaultKind kind, uint64_t iova, uint32_t len);
+
   void trace(int fn, Space sp, bool write, uint32_t off, uint32_t v);
   uint32_t& reg(hal::Reg32 r) { return regs_[r.offset / 4]; }
   uint32_t reg(hal::Reg32 r) const { return regs_[r.offset / 4]; }
@@ -125,6 +155,10 @@ class DeviceModel {
   DeviceConfig cfg_;
   mutable DeviceLock mu_;
   std::vector<uint32_t> regs_;  // PF BAR0 register file, plain storage for plain registers
+  // The VEB reads regs_ through a span: declared after regs_, which is never resized. Hooks
+  // (docs/switch.md): note_write on PF writes, invalidate on device reset and VF FLR.
+  L2Switch switch_{RegisterReader(std::span<const uint32_t>(regs_))};
+  EngineState eng_;
   ConfigStore pf_cfg_;
   std::array<VfHw, hal::ixgbe::pf::kMaxVfs> vfs_;
   std::vector<hal::EventFd> pf_vectors_;

@@ -74,6 +74,7 @@ void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
       return;
     default:
       regs_[off / 4] = v;
+      switch_.note_write(off);  // the VEB's snapshot is stale when a switch register changed
   }
 }
 

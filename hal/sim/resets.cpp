@@ -30,6 +30,8 @@ void DeviceModel::device_reset() {
   // keep existing, they only lose their register state (datasheet 4.2.1.6).
   ++pf_resets_;
   std::fill(regs_.begin(), regs_.end(), 0u);
+  switch_.invalidate();
+  for (auto& slots : eng_.ctx_vlan) slots.fill(0);  // context descriptors are queue state
   qde_.fill(0);
   rttbcnrc_.fill(0);
   qde_read_index_ = 0;
@@ -74,6 +76,7 @@ void DeviceModel::vf_function_reset(unsigned vf, bool flr) {
   vflre_ |= uint64_t{1} << vf;
   reg(pfr::VFRE(vf / 32)) &= ~(1u << (vf % 32));
   reg(pfr::VFTE(vf / 32)) &= ~(1u << (vf % 32));
+  switch_.invalidate();
   raise_pf_cause(pfr::eicr::kMailbox);
 }
 

@@ -1,0 +1,63 @@
+#pragma once
+// Packet accounting of the simulated 82599's engine: every frame offered to the device ends in
+// exactly one place. A frame is offered when the engine takes a TX descriptor chain (up to EOP)
+// or a frame from the wire. It then either
+//   - is dropped before switching: one of tx_dma_fault, oversize, or a switch DropReason; or
+//   - is switched into `copies` copies (Verdict::replicas() plus one when it goes to the wire),
+//     and each copy ends as one of delivered, to_wire, link_down, rx_queue_disabled,
+//     rx_no_descriptor or rx_dma_fault.
+// check() verifies both levels and says which sum is off.
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "hal/sim/l2_switch.hpp"
+
+namespace sim {
+
+/// Totals since the device was created (device resets do not clear them).
+struct Accounting {
+  // ---- Offered frames.
+  uint64_t offered_tx = 0;    ///< TX descriptor chains taken from rings
+  uint64_t offered_wire = 0;  ///< frames taken from the wire port
+  // ---- Frame-level ends (before or at the switch).
+  uint64_t tx_dma_fault = 0;  ///< a TX buffer outside the queue's DMA domain
+  uint64_t oversize = 0;      ///< longer than Engine::kMaxFrame (a TX chain or a wire frame)
+  std::array<uint64_t, kNumDropReasons> switch_drops{};  ///< indexed by DropReason
+  uint64_t switched = 0;      ///< frames the switch sent somewhere
+  // ---- Copies of switched frames and their ends.
+  uint64_t copies = 0;             ///< sum of replicas() + wire() over switched frames
+  uint64_t delivered = 0;          ///< copies written into an RX ring
+  uint64_t to_wire = 0;            ///< copies handed to the wire port
+  uint64_t link_down = 0;          ///< wire copies dropped because the link is down
+  uint64_t rx_queue_disabled = 0;  ///< the pool's RX queue has RXDCTL.ENABLE clear
+  uint64_t rx_no_descriptor = 0;   ///< not enough descriptors between RDH and RDT
+  uint64_t rx_dma_fault = 0;       ///< an RX descriptor or buffer outside the DMA domain
+
+  uint64_t offered() const { return offered_tx + offered_wire; }
+  uint64_t switch_dropped() const;
+  /// Frames dropped before or by the switch, every reason.
+  uint64_t frame_drops() const { return tx_dma_fault + oversize + switch_dropped(); }
+  /// Copies that ended in a drop counter.
+  uint64_t copy_drops() const { return link_down + rx_queue_disabled + rx_no_descriptor + rx_dma_fault; }
+  uint64_t switch_drop(DropReason r) const { return switch_drops[static_cast<size_t>(r)]; }
+
+  /// Empty when every frame and every copy is in exactly one place; otherwise a message naming
+  /// the sum that does not add up, with the numbers.
+  std::string check() const;
+  /// One line with every non-zero counter, for test failure messages and reports.
+  std::string summary() const;
+};
+
+/// Per absolute queue counters kept by the engine (not the statistics registers).
+struct QueueCounters {
+  uint64_t tx_packets = 0, tx_bytes = 0;
+  uint64_t tx_dma_faults = 0;     ///< ring, buffer or head write-back faults of this TX queue
+  uint64_t rx_packets = 0, rx_bytes = 0;
+  uint64_t rx_no_descriptor = 0;  ///< drops for want of a descriptor (QDE or not, see docs)
+  uint64_t rx_queue_disabled = 0;
+  uint64_t rx_dma_faults = 0;     ///< ring or buffer faults of this RX queue
+};
+
+}  // namespace sim

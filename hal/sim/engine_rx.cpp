@@ -1,0 +1,190 @@
+// The simulated 82599's device engine, receive side: carrying out the VEB's verdict (replication,
+// tag insertion, the wire) and writing copies into RX descriptor rings (spec 5a). Runs under the
+// device lock. Rules and assumptions: docs/sim-model.md, "Device engine".
+#include <algorithm>
+#include <bit>
+
+#include "hal/ixgbe/descriptors.hpp"
+#include "hal/ixgbe/queue_regs.hpp"
+#include "hal/sim/device_model.hpp"
+
+namespace sim {
+
+namespace pfr = hal::ixgbe::pf;
+namespace ix = hal::ixgbe;
+
+namespace {
+constexpr uint32_t kDescLen = sizeof(ix::AdvRxDesc);
+constexpr uint32_t kRingAlignMask = 0x7F;  // RDBAL b6:0 are ignored (128-byte aligned rings)
+/// SRRCTL.BSIZEPKT = 0: the model uses 2 KiB (the value every driver programs).
+constexpr uint32_t kDefaultRxBuffer = 2048;
+constexpr size_t kMacHeaderNoType = 12;  // DA + SA: an 802.1Q tag goes right after them
+/// Descriptors one frame can take: kMaxFrame plus a tag over 1 KiB buffers.
+constexpr unsigned kMaxRxChain = (EngineState::kMaxFrame + FrameView::kTagLen) / 1024 + 1;
+
+/// `bytes` with `tag` inserted after the source address, into `out`.
+void insert_tag(std::span<const uint8_t> bytes, VlanTag tag, std::vector<uint8_t>& out) {
+  out.assign(bytes.begin(), bytes.begin() + kMacHeaderNoType);
+  const uint8_t hdr[FrameView::kTagLen] = {FrameView::kTpid8021Q >> 8, FrameView::kTpid8021Q & 0xFF,
+                                           static_cast<uint8_t>(tag.tci >> 8),
+                                           static_cast<uint8_t>(tag.tci)};
+  out.insert(out.end(), hdr, hdr + FrameView::kTagLen);
+  out.insert(out.end(), bytes.begin() + kMacHeaderNoType, bytes.end());
+}
+
+/// `bytes` without its outer 802.1Q tag, into `out`.
+void strip_tag(std::span<const uint8_t> bytes, std::vector<uint8_t>& out) {
+  out.assign(bytes.begin(), bytes.begin() + kMacHeaderNoType);
+  out.insert(out.end(), bytes.begin() + kMacHeaderNoType + FrameView::kTagLen, bytes.end());
+}
+}  // namespace
+
+void DeviceModel::switch_frame(const Verdict& v, std::span<const uint8_t> bytes, bool loopback) {
+  Accounting& a = eng_.acct;
+  if (const auto reason = v.drop_reason()) {
+    ++a.switch_drops[static_cast<size_t>(*reason)];
+    return;
+  }
+  ++a.switched;
+  a.copies += v.replicas() + (v.wire() ? 1u : 0u);
+  std::span<const uint8_t> out = bytes;
+  if (const auto tag = v.inserted_tag()) {
+    // T4/T6 (docs/switch.md): local copies and the wire copy both carry the inserted tag.
+    insert_tag(bytes, *tag, eng_.tagged);
+    out = eng_.tagged;
+  }
+  if (v.wire()) {
+    if (link_up_) {
+      ++a.to_wire;
+      eng_.wire->send(out);
+    } else {
+      ++a.link_down;
+    }
+  }
+  for (uint64_t pools = v.pools().bits(); pools != 0; pools &= pools - 1) {
+    const auto pool = static_cast<unsigned>(std::countr_zero(pools));
+    deliver_copy(pool, out, v.hide_tag().has(pool), loopback);
+  }
+}
+
+void DeviceModel::deliver_copy(unsigned pool, std::span<const uint8_t> bytes, bool hide, bool loopback) {
+  // RX queue 0 of the pool (RSS over a pool's queues is not modelled yet).
+  const unsigned per_pool = queues_per_pool();
+  const unsigned q = per_pool == 0 ? 0 : pool * per_pool;
+  const uint32_t rxdctl = reg(pfr::RXDCTL(q));
+  if ((rxdctl & ix::rxdctl::kEnable) == 0) {
+    ++eng_.acct.rx_queue_disabled;
+    ++eng_.queues[q].rx_queue_disabled;
+    return;
+  }
+  uint32_t status = loopback ? ix::rxd_stat::kLb : 0;
+  uint16_t vlan = 0;
+  std::span<const uint8_t> data = bytes;
+  const auto frame = FrameView::parse(bytes);
+  if (frame && frame->tagged()) {
+    // A hidden (port-VLAN) tag is removed and not reported (docs/switch.md A5); otherwise VP
+    // says the frame was 802.1Q and the TCI is in the descriptor, and VME strips it.
+    if (hide || (rxdctl & ix::rxdctl::kVme) != 0) {
+      strip_tag(bytes, eng_.rx_bytes);
+      data = eng_.rx_bytes;
+    }
+    if (!hide) {
+      status |= ix::rxd_stat::kVp;
+      vlan = frame->tag().tci;
+    }
+  }
+  write_rx(q, data, status, vlan);
+}
+
+void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t status, uint16_t vlan) {
+  QueueCounters& qc = eng_.queues[q];
+  const uint32_t count = reg(pfr::RDLEN(q)) / kDescLen;
+  const uint32_t head = reg(pfr::RDH(q)), tail = reg(pfr::RDT(q));
+  const uint32_t bsize_field = reg(pfr::SRRCTL(q)) & ix::srrctl::kBsizePktMask;
+  const uint32_t bsize = bsize_field == 0 ? kDefaultRxBuffer : bsize_field << ix::srrctl::kBsizePktShift;
+  const auto ndesc = static_cast<uint32_t>(std::max<size_t>(1, (data.size() + bsize - 1) / bsize));
+  const uint32_t avail = count == 0 || head >= count || tail >= count ? 0 : (tail + count - head) % count;
+  if (ndesc > avail || ndesc > kMaxRxChain) {
+    // The model drops at once whether or not QDE/SRRCTL.DROP_EN is set (docs/sim-model.md).
+    ++eng_.acct.rx_no_descriptor;
+    ++qc.rx_no_descriptor;
+    return;
+  }
+  const uint64_t base = (uint64_t{reg(pfr::RDBAH(q))} << 32) | (reg(pfr::RDBAL(q)) & ~kRingAlignMask);
+  const hal::IovaTable& dom = queue_domain(q);
+  // Phase 1: translate every descriptor and buffer first, so a fault writes nothing at all.
+  std::array<uint8_t*, kMaxRxChain> desc{}, buf{};
+  for (uint32_t k = 0; k < ndesc; ++k) {
+    const uint64_t at = base + uint64_t{(head + k) % count} * kDescLen;
+    desc[k] = dma_ptr(dom, at, kDescLen);
+    const bool desc_fault = desc[k] == nullptr;
+    uint64_t pkt_addr = 0;
+    if (!desc_fault) std::memcpy(&pkt_addr, desc[k] + offsetof(ix::AdvRxRead, pkt_addr), sizeof pkt_addr);
+    const auto chunk = static_cast<uint32_t>(std::min<size_t>(bsize, data.size() - size_t{k} * bsize));
+    if (!desc_fault) buf[k] = dma_ptr(dom, pkt_addr, chunk);
+    if (desc_fault || buf[k] == nullptr) {
+      ++eng_.acct.rx_dma_fault;
+      stop_queue(q, false, desc_fault ? DmaFaultKind::kRxDescriptor : DmaFaultKind::kRxBuffer,
+                 desc_fault ? at : pkt_addr, desc_fault ? kDescLen : chunk);
+      return;
+    }
+  }
+  // Phase 2: buffers, then each write-back with its status word last (DD publishes it).
+  for (uint32_t k = 0; k < ndesc; ++k) {
+    const size_t off = size_t{k} * bsize;
+    const auto chunk = static_cast<uint16_t>(std::min<size_t>(bsize, data.size() - off));
+    std::memcpy(buf[k], data.data() + off, chunk);
+    ix::AdvRxWriteBack wb{};
+    wb.length = chunk;
+    wb.vlan = vlan;
+    std::memcpy(desc[k], &wb, offsetof(ix::AdvRxWriteBack, status_error));
+    std::memcpy(desc[k] + offsetof(ix::AdvRxWriteBack, length), &wb.length, sizeof wb.length + sizeof wb.vlan);
+    const bool last = k + 1 == ndesc;
+    store_release(desc[k] + offsetof(ix::AdvRxWriteBack, status_error),
+                  ix::rxd_stat::kDd | (last ? ix::rxd_stat::kEop | status : 0));
+  }
+  reg(pfr::RDH(q)) = (head + ndesc) % count;
+  ++eng_.acct.delivered;
+  ++qc.rx_packets;
+  qc.rx_bytes += data.size();
+  if (const int fn = queue_function(q); fn >= 0) {
+    VfHw& h = vfs_[static_cast<unsigned>(fn)];
+    ++h.gprc;
+    add36(h.gorc_lsb, h.gorc_msb, data.size());
+    if (data[0] & 1u) ++h.mprc;
+  }
+}
+
+// ---- Public engine API (each takes the device lock).
+
+void DeviceModel::set_wire(std::shared_ptr<WirePort> port) {
+  Lock lock(mu_);
+  eng_.wire = port ? std::move(port) : std::make_shared<MemoryWire>();
+}
+
+std::shared_ptr<WirePort> DeviceModel::wire() const {
+  Lock lock(mu_);
+  return eng_.wire;
+}
+
+Accounting DeviceModel::accounting() const {
+  Lock lock(mu_);
+  return eng_.acct;
+}
+
+QueueCounters DeviceModel::queue_counters(unsigned abs_queue) const {
+  Lock lock(mu_);
+  return abs_queue < eng_.queues.size() ? eng_.queues[abs_queue] : QueueCounters{};
+}
+
+std::vector<DmaFault> DeviceModel::dma_faults() const {
+  Lock lock(mu_);
+  return eng_.fault_log;
+}
+
+uint64_t DeviceModel::dma_fault_count() const {
+  Lock lock(mu_);
+  return eng_.dma_fault_count;
+}
+
+}  // namespace sim

@@ -1,0 +1,249 @@
+// The simulated 82599's device engine, transmit side: TX descriptor rings (spec 5b), the wire's
+// receive side, and the hand-off to the VEB. Everything runs under the device lock, so register
+// state is consistent for a whole pass. Rules and assumptions: docs/sim-model.md.
+
+#include "hal/ixgbe/descriptors.hpp"
+#include "hal/ixgbe/queue_regs.hpp"
+#include "hal/sim/device_model.hpp"
+
+namespace sim {
+
+namespace pfr = hal::ixgbe::pf;
+namespace ix = hal::ixgbe;
+
+std::string_view to_string(DmaFaultKind k) {
+  switch (k) {
+    case DmaFaultKind::kTxDescriptor: return "tx_descriptor";
+    case DmaFaultKind::kTxBuffer: return "tx_buffer";
+    case DmaFaultKind::kTxHeadWb: return "tx_head_wb";
+    case DmaFaultKind::kRxDescriptor: return "rx_descriptor";
+    case DmaFaultKind::kRxBuffer: return "rx_buffer";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr uint32_t kDescLen = sizeof(ix::AdvTxDesc);
+/// Ring base addresses are 128-byte aligned: the low 7 bits of TDBAL/RDBAL are ignored.
+constexpr uint32_t kRingAlignMask = 0x7F;
+/// Ring lengths are a multiple of 8 descriptors (spec 5b).
+constexpr uint32_t kRingLenMultiple = 128;
+
+/// The outcome of reading one TX descriptor chain.
+enum class TxTake : uint8_t { kPacket, kIncomplete, kRingFault, kBufferFault, kOversize };
+
+/// One chain read from [head, next): the frame is in EngineState::frame.
+struct TxChain {
+  uint32_t next = 0;
+  std::optional<VlanTag> vle;
+  uint64_t fault_iova = 0;
+  uint32_t fault_len = 0;
+};
+
+/// The ring of absolute TX queue `q` as the registers describe it, or nullopt when the queue
+/// has nothing to do or its registers are unusable (TDLEN 0 or not a multiple of 128, head or
+/// tail past the end: the model then leaves the queue alone).
+struct TxRing {
+  uint64_t base;
+  uint32_t count, head, tail;
+};
+
+}  // namespace
+
+size_t DeviceModel::poll_once() {
+  Lock lock(mu_);
+  size_t taken = 0;
+  for (unsigned q = 0; q < pfr::kNumQueues; ++q) taken += poll_tx_queue(q);
+  return taken + poll_wire();
+}
+
+unsigned DeviceModel::queue_pool(unsigned q) {
+  const unsigned per_pool = queues_per_pool();
+  // Without a VT mode every queue is the PF's, which transmits from the default pool.
+  return per_pool == 0 ? switch_.state().def_pool : q / per_pool;
+}
+
+int DeviceModel::queue_function(unsigned q) const {
+  const unsigned per_pool = queues_per_pool();
+  if (per_pool == 0) return -1;
+  const unsigned pool = q / per_pool;
+  // Spec 6: VF n owns pool n; the pools from num_vfs on are the PF's.
+  return pool < num_vfs_ && vfs_[pool].exists ? static_cast<int>(pool) : -1;
+}
+
+const hal::IovaTable& DeviceModel::queue_domain(unsigned q) const {
+  const int fn = queue_function(q);
+  return fn < 0 ? pf_dma_ : vfs_[static_cast<unsigned>(fn)].dma;
+}
+
+void DeviceModel::stop_queue(unsigned q, bool tx, DmaFaultKind kind, uint64_t iova, uint32_t len) {
+  // A DMA fault stops the queue: software sees ENABLE read back clear and must set it up again.
+  if (tx) {
+    reg(pfr::TXDCTL(q)) &= ~ix::txdctl::kEnable;
+    ++eng_.queues[q].tx_dma_faults;
+  } else {
+    reg(pfr::RXDCTL(q)) &= ~ix::rxdctl::kEnable;
+    ++eng_.queues[q].rx_dma_faults;
+  }
+  eng_.record_fault(DmaFault{queue_function(q), q, kind, iova, len});
+}
+
+namespace {
+
+/// Reads the chain starting at `ring.head` up to its EOP descriptor, gathering the data
+/// buffers into `frame`. Context descriptors update the queue's VLAN slots. Reads nothing
+/// outside `dom`: a descriptor fault returns at once, a buffer fault stops gathering but still
+/// finds the chain's end so the whole chain can be retired.
+TxTake read_tx_chain(const hal::IovaTable& dom, const TxRing& ring,
+                     std::array<uint16_t, 2>& ctx_vlan, std::vector<uint8_t>& frame, TxChain& c) {
+  frame.clear();
+  bool fault = false, over = false;
+  unsigned ndesc = 0;
+  for (uint32_t i = ring.head;;) {
+    if (i == ring.tail) return TxTake::kIncomplete;  // no EOP yet: wait for the driver
+    ix::AdvTxDesc d;
+    const uint64_t at = ring.base + uint64_t{i} * kDescLen;
+    if (!dma_read(dom, at, &d, kDescLen)) {
+      c.fault_iova = at;
+      c.fault_len = kDescLen;
+      return TxTake::kRingFault;
+    }
+    i = (i + 1) % ring.count;
+    const uint32_t cmd = d.read.cmd_type_len;
+    if ((cmd & ix::txd_cmd::kDtypMask) == ix::txd_cmd::kDtypContext) {
+      ix::AdvTxContextDesc ctx;
+      std::memcpy(&ctx, &d, sizeof ctx);
+      const unsigned slot = ((ctx.mss_l4len_idx & ix::txd_ctx_mss::kIdxMask) >> ix::txd_ctx_mss::kIdxShift) & 1u;
+      ctx_vlan[slot] = static_cast<uint16_t>(ctx.vlan_macip_lens >> ix::txd_ctx_lens::kVlanShift);
+      continue;
+    }
+    if (cmd & ix::txd_cmd::kVle) {
+      const unsigned slot = ((d.read.olinfo_status & ix::txd_olinfo::kIdxMask) >> ix::txd_olinfo::kIdxShift) & 1u;
+      c.vle = VlanTag{ctx_vlan[slot]};
+    }
+    const uint32_t len = cmd & ix::txd_cmd::kDtalenMask;
+    if (++ndesc > EngineState::kMaxTxChain || frame.size() + len > EngineState::kMaxFrame) over = true;
+    if (!fault && !over && len != 0) {
+      const uint8_t* p = dma_ptr(dom, d.read.buffer_addr, len);
+      if (p == nullptr) {
+        fault = true;
+        c.fault_iova = d.read.buffer_addr;
+        c.fault_len = len;
+      } else {
+        frame.insert(frame.end(), p, p + len);
+      }
+    }
+    if (cmd & ix::txd_cmd::kEop) {
+      c.next = i;
+      break;
+    }
+  }
+  if (fault) return TxTake::kBufferFault;
+  return over ? TxTake::kOversize : TxTake::kPacket;
+}
+
+}  // namespace
+
+size_t DeviceModel::poll_tx_queue(unsigned q) {
+  if ((reg(pfr::TXDCTL(q)) & ix::txdctl::kEnable) == 0) return 0;
+  const uint32_t len = reg(pfr::TDLEN(q));
+  TxRing ring{(uint64_t{reg(pfr::TDBAH(q))} << 32) | (reg(pfr::TDBAL(q)) & ~kRingAlignMask),
+              len / kDescLen, reg(pfr::TDH(q)), reg(pfr::TDT(q))};
+  if (ring.count == 0 || len % kRingLenMultiple != 0 || ring.head >= ring.count ||
+      ring.tail >= ring.count || ring.head == ring.tail) {
+    return 0;
+  }
+  const hal::IovaTable& dom = queue_domain(q);
+  const bool head_wb = (reg(pfr::TDWBAL(q)) & ix::tdwbal::kHeadWbEnable) != 0;
+  size_t taken = 0;
+  while (taken < EngineState::kTxBudgetPerQueue && ring.head != ring.tail) {
+    TxChain c;
+    const TxTake r = read_tx_chain(dom, ring, eng_.ctx_vlan[q], eng_.frame, c);
+    if (r == TxTake::kIncomplete) break;
+    if (r == TxTake::kRingFault) {
+      stop_queue(q, true, DmaFaultKind::kTxDescriptor, c.fault_iova, c.fault_len);
+      break;
+    }
+    ++taken;
+    ++eng_.acct.offered_tx;
+    if (r == TxTake::kBufferFault) {
+      // The chain is retired (TDH moves past it) without DD, so re-enabling the queue does not
+      // offer it twice; the frame is counted once as tx_dma_fault.
+      ++eng_.acct.tx_dma_fault;
+      stop_queue(q, true, DmaFaultKind::kTxBuffer, c.fault_iova, c.fault_len);
+      ring.head = c.next;
+      break;
+    }
+    if (r == TxTake::kOversize) {
+      ++eng_.acct.oversize;
+    } else {
+      transmit_frame(q, c.vle);
+    }
+    if (!head_wb) write_tx_done(q, ring.base, ring.count, ring.head, c.next);
+    ring.head = c.next;
+  }
+  reg(pfr::TDH(q)) = ring.head;
+  if (head_wb && taken != 0) write_tx_head(q, ring.head);
+  return taken;
+}
+
+void DeviceModel::write_tx_done(unsigned q, uint64_t base, uint32_t count, uint32_t first, uint32_t next) {
+  // Spec 5b: DD (STA b0, the dword at byte 12) on every descriptor that had RS set.
+  const hal::IovaTable& dom = queue_domain(q);
+  for (uint32_t i = first; i != next; i = (i + 1) % count) {
+    uint8_t* p = dma_ptr(dom, base + uint64_t{i} * kDescLen, kDescLen);
+    if (p == nullptr) {  // unmapped since it was read: a fault like any other
+      stop_queue(q, true, DmaFaultKind::kTxDescriptor, base + uint64_t{i} * kDescLen, kDescLen);
+      return;
+    }
+    uint32_t cmd;
+    std::memcpy(&cmd, p + offsetof(ix::AdvTxRead, cmd_type_len), sizeof cmd);
+    if ((cmd & ix::txd_cmd::kDtypMask) == ix::txd_cmd::kDtypContext || (cmd & ix::txd_cmd::kRs) == 0) continue;
+    store_release(p + offsetof(ix::AdvTxWriteBack, status), ix::txd_olinfo::kStaDd);
+  }
+}
+
+void DeviceModel::write_tx_head(unsigned q, uint32_t head) {
+  // Spec 5b: the head index goes to TDWBAH:TDWBAL[31:2]; descriptors get no DD then.
+  const uint64_t at = (uint64_t{reg(pfr::TDWBAH(q))} << 32) | (reg(pfr::TDWBAL(q)) & ~3u);
+  uint8_t* p = dma_ptr(queue_domain(q), at, sizeof(uint32_t));
+  if (p == nullptr) {
+    stop_queue(q, true, DmaFaultKind::kTxHeadWb, at, sizeof(uint32_t));
+    return;
+  }
+  store_release(p, head);
+}
+
+void DeviceModel::transmit_frame(unsigned q, std::optional<VlanTag> vle) {
+  const std::span<const uint8_t> bytes(eng_.frame);
+  QueueCounters& qc = eng_.queues[q];
+  ++qc.tx_packets;
+  qc.tx_bytes += bytes.size();
+  if (const int fn = queue_function(q); fn >= 0) {
+    VfHw& h = vfs_[static_cast<unsigned>(fn)];
+    ++h.gptc;
+    add36(h.gotc_lsb, h.gotc_msb, bytes.size());
+  }
+  const Verdict v = switch_.transmit(queue_pool(q), bytes, vle);
+  switch_frame(v, bytes, /*loopback=*/true);
+}
+
+size_t DeviceModel::poll_wire() {
+  // Nothing arrives while the link is down; frames wait at the peer.
+  if (!link_up_) return 0;
+  size_t taken = 0;
+  while (taken < EngineState::kWireBudget && eng_.wire->receive(eng_.frame)) {
+    ++taken;
+    ++eng_.acct.offered_wire;
+    if (eng_.frame.size() > EngineState::kMaxFrame) {
+      ++eng_.acct.oversize;
+      continue;
+    }
+    const std::span<const uint8_t> bytes(eng_.frame);
+    switch_frame(switch_.receive(bytes), bytes, /*loopback=*/false);
+  }
+  return taken;
+}
+
+}  // namespace sim

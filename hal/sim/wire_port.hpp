@@ -1,0 +1,64 @@
+#pragma once
+// The simulated 82599's network port: what the device engine transmits onto the wire and where
+// frames arriving from the wire come from. The default is MemoryWire, a built-in peer that needs
+// no setup; DPDK ethdevs (net_tap, net_pcap, net_memif) or another device's port plug in above
+// hal/ by implementing WirePort (hal/ itself never includes DPDK).
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <vector>
+
+namespace sim {
+
+/// One Ethernet port. Frames are whole L2 frames without FCS, destination address first.
+///
+/// Thread safety: the engine calls send() and receive() with the device lock held, from
+/// whichever thread runs poll_once(). An implementation must not call back into the device;
+/// one shared with another thread (a world injecting frames) synchronises itself.
+class WirePort {
+ public:
+  virtual ~WirePort() = default;
+  /// The device transmits `frame` onto the wire. Must not block; the bytes are only valid
+  /// during the call.
+  virtual void send(std::span<const uint8_t> frame) = 0;
+  /// The next frame arriving from the wire, copied into `frame` (resized to its length);
+  /// false when none is waiting. Called at most a bounded number of times per engine pass.
+  virtual bool receive(std::vector<uint8_t>& frame) = 0;
+};
+
+/// The built-in peer: records every frame the device sends, and hands the device the frames a
+/// test injected. With echo on, every frame sent is also queued to come back (a looped cable).
+/// Not thread-safe by itself: use it from the thread that polls the device (unit tests).
+class MemoryWire final : public WirePort {
+ public:
+  explicit MemoryWire(bool echo = false) : echo_(echo) {}
+
+  void send(std::span<const uint8_t> frame) override {
+    sent_.emplace_back(frame.begin(), frame.end());
+    if (echo_) pending_.emplace_back(frame.begin(), frame.end());
+  }
+  bool receive(std::vector<uint8_t>& frame) override {
+    if (pending_.empty()) return false;
+    frame.assign(pending_.front().begin(), pending_.front().end());
+    pending_.pop_front();
+    return true;
+  }
+
+  /// Queues `frame` to arrive at the device on its next polls.
+  void inject(std::span<const uint8_t> frame) { pending_.emplace_back(frame.begin(), frame.end()); }
+  /// Every frame the device sent, oldest first.
+  const std::vector<std::vector<uint8_t>>& sent() const { return sent_; }
+  void clear_sent() { sent_.clear(); }
+  /// Frames injected (or echoed) that the device has not taken yet.
+  size_t pending() const { return pending_.size(); }
+  void set_echo(bool on) { echo_ = on; }
+
+ private:
+  bool echo_;
+  std::vector<std::vector<uint8_t>> sent_;
+  std::deque<std::vector<uint8_t>> pending_;
+};
+
+}  // namespace sim
