@@ -1,0 +1,126 @@
+#pragma once
+// One 82599 VF transmit queue: an advanced data descriptor ring (spec 5b), and tx_burst with
+// rte_eth_tx_burst's contract.
+//
+// Ownership of the ring: we own the tail (TDT) and write descriptors from it; the hardware owns
+// [TDH, TDT) and moves the head. One slot always stays empty (TDT never catches up with TDH from
+// behind), so TDH == TDT means "nothing to send".
+//
+// Completion: RS is set on the EOP descriptor of the packet with which at least rs_thresh
+// descriptors have been used since the last RS (DPDK ixgbe's full transmit path), so every
+// RS descriptor sits at or after last_cleaned + rs_thresh; the device writes DD there. Cleanup
+// checks that one DD, then frees the rs_thresh-or-so mbuf segments behind it in bulk. With head
+// write-back the device stores TDH into memory instead, and cleanup frees everything before it.
+//
+// After a VF reset (VfDriver::counters().resets changed) the device has forgotten the queue:
+// destroy it (which frees the mbufs still in flight) and create a new one.
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+
+#include "hal/clock.hpp"
+#include "hal/ixgbe/descriptors.hpp"
+#include "hal/pci_function.hpp"
+#include "vf_driver/dma_map.hpp"
+#include "vf_driver/queue_setup.hpp"
+
+struct rte_mbuf;
+
+namespace vf {
+
+struct TxQueueOptions {
+  /// Descriptors between two RS bits. 0 picks min(32, ring_size / 2). Clamped to 1..ring_size/2.
+  uint16_t rs_thresh = 0;
+  /// tx_burst cleans completed descriptors when fewer than this many are free. 0 picks
+  /// min(32, ring_size / 2). Clamped to rs_thresh..ring_size - 1.
+  uint16_t free_thresh = 0;
+  /// Program TDWBAL/H: the device writes its head index into memory (no DD polling).
+  bool head_writeback = false;
+  /// Paused through between ENABLE read-backs at setup and teardown; null re-reads at once.
+  hal::Waiter* waiter = nullptr;
+};
+
+/// A transmit queue of one VF. Move-only; destruction clears TXDCTL.ENABLE (bounded wait) and
+/// frees every mbuf the queue still owns (sent or not), then frees the ring memory.
+///
+/// Every mbuf given to tx_burst must come from a pool mapped into the function's DMA domain
+/// while the queue may still send it. The function must outlive the queue.
+///
+/// Thread safety: none; one thread (an lcore) uses one queue, as in DPDK.
+class TxQueue {
+ public:
+  /// The 82599 reads at most 40 data descriptors for one packet (datasheet 7.2.3.2.5).
+  static constexpr uint16_t kMaxSegments = 40;
+
+  /// Sets up VF-relative TX queue `queue` of `fn` (82599 datasheet 4.6.8, transmit
+  /// initialisation; ixgbevf_configure_tx_ring): ENABLE off, ring base and length, TDH = TDT =
+  /// 0, TDWBAL/H (the head write-back word, or 0), TXDCTL.ENABLE with a bounded read-back.
+  /// `ring_size`: a power of two, a multiple of 8 (8..32768).
+  /// `queue` should be below VfDriver::tx_queues() (only the slot range 0..7 is checked here).
+  /// Errors: kInvalidArgument (queue >= 8, bad ring size), kNoMemory, kDma, kNoDevice,
+  /// kEnableTimeout.
+  static std::expected<TxQueue, QueueError> create(hal::PciFunction& fn, hal::QueueId queue,
+                                                   uint16_t ring_size, TxQueueOptions opts = {});
+
+  TxQueue(TxQueue&& other) noexcept;
+  TxQueue& operator=(TxQueue&&) = delete;
+  TxQueue(const TxQueue&) = delete;
+  TxQueue& operator=(const TxQueue&) = delete;
+  ~TxQueue();
+
+  /// Queues up to `n` packets from `pkts` and returns how many it took: pkts[0..ret) now belong
+  /// to the queue (their segments are freed once the device has sent them), pkts[ret..n) stay
+  /// the caller's. Never blocks: it stops at the first packet that does not fit in the free
+  /// descriptors after cleanup, and at a packet with 0 or more than kMaxSegments segments (such
+  /// a packet is never taken; nor is one with more segments than ring_size - 1). One data descriptor
+  /// per segment, EOP on the last, IFCS on all; one TDT write for the whole burst, after
+  /// dma_wmb(). No offloads: ol_flags are ignored (no VLAN insertion, checksum, TSO).
+  uint16_t tx_burst(rte_mbuf** pkts, uint16_t n);
+
+  /// Frees what the device has completed, as tx_burst does when the ring runs low; returns the
+  /// number of descriptors freed. For callers that want their mbufs back while the queue idles.
+  uint16_t cleanup();
+
+  hal::QueueId queue() const { return queue_; }
+  uint16_t ring_size() const { return size_; }
+  /// Descriptors free for new packets.
+  uint16_t free_descriptors() const { return nb_free_; }
+  uint16_t rs_thresh() const { return rs_thresh_; }
+  /// Reads TXDCTL: false once the device stopped the queue (a DMA fault, a VF reset). Cold.
+  bool enabled() const;
+
+ private:
+  struct Entry {
+    rte_mbuf* mbuf;    // the segment behind this descriptor, null once freed
+    uint16_t last_id;  // the packet's EOP descriptor: where its completion shows
+  };
+
+  TxQueue() = default;
+  std::expected<void, QueueError> program(hal::Waiter* waiter);
+  /// One cleanup step (DD on the next RS descriptor, or the written-back head). Returns the
+  /// descriptors freed; 0 when the device has not finished them.
+  uint16_t clean_once();
+  /// Frees the segments of descriptors (last_cleaned_, to] in bulk.
+  void free_range(uint16_t to);
+  void release() noexcept;
+
+  hal::RegisterIo* bar_ = nullptr;  // null once moved from
+  hal::QueueId queue_{0};
+  hal::Reg32 tdt_{0};               // cached doorbell
+  std::unique_ptr<DmaZone> zone_;
+  hal::ixgbe::AdvTxDesc* ring_ = nullptr;
+  uint32_t* head_wb_ = nullptr;     // head write-back word, null without it
+  std::unique_ptr<Entry[]> sw_ring_;
+  uint16_t size_ = 0;
+  uint16_t mask_ = 0;
+  uint16_t tail_ = 0;          // next descriptor to write
+  uint16_t last_cleaned_ = 0;  // last descriptor whose mbuf was freed
+  uint16_t nb_free_ = 0;
+  uint16_t nb_since_rs_ = 0;   // descriptors used since the last RS
+  uint16_t rs_thresh_ = 0;
+  uint16_t free_thresh_ = 0;
+  hal::Waiter* waiter_ = nullptr;
+};
+
+}  // namespace vf
