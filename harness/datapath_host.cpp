@@ -1,0 +1,130 @@
+#include "harness/datapath_host.hpp"
+
+#include <atomic>
+#include <bit>
+
+#include <fmt/format.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "vf_driver/eal.hpp"
+
+namespace harness {
+
+void MempoolFree::operator()(rte_mempool* mp) const { rte_mempool_free(mp); }
+
+std::expected<MempoolPtr, std::string> make_pktmbuf_pool(unsigned n, unsigned cache,
+                                                         uint16_t data_room) {
+  static std::atomic<unsigned> serial{0};
+  const std::string name = fmt::format("dph_pool{}", serial.fetch_add(1));
+  const unsigned buf = unsigned{data_room} + RTE_PKTMBUF_HEADROOM;
+  if (buf > UINT16_MAX) return std::unexpected(fmt::format("mbuf data room {} too large", data_room));
+  MempoolPtr mp(rte_pktmbuf_pool_create(name.c_str(), n, cache, 0, static_cast<uint16_t>(buf),
+                                        SOCKET_ID_ANY));
+  if (!mp) {
+    return std::unexpected(fmt::format("rte_pktmbuf_pool_create({} x {} B, cache {}): {}", n, buf,
+                                       cache, rte_strerror(rte_errno)));
+  }
+  return mp;
+}
+
+namespace {
+
+/// The smallest 2^k - 1 that holds both rings, a burst in flight each way and the cache's
+/// worst case (rte_mempool may keep up to 1.5 x cache per lcore).
+unsigned default_pool_size(const PortOptions& o) {
+  const unsigned need = 2u * o.ring_size + 2 * 32 + 2 * o.pool_cache;
+  return std::bit_ceil(need + 1) - 1;
+}
+
+}  // namespace
+
+VfPort::~VfPort() {
+  // Queues before the mapping and the pool (they hold mbufs and DMA zones), as declared.
+  rx.reset();
+  tx.reset();
+}
+
+std::expected<void, std::string> VfPort::setup_queues(uint16_t ring_size,
+                                                      const vf::RxQueueOptions& rx_opts,
+                                                      const vf::TxQueueOptions& tx_opts) {
+  rx.reset();
+  tx.reset();
+  auto t = vf::TxQueue::create(*fn, hal::QueueId{0}, ring_size, tx_opts);
+  if (!t) return std::unexpected(fmt::format("TX queue setup: {}", t.error()));
+  tx.emplace(std::move(*t));
+  auto r = vf::RxQueue::create(*fn, hal::QueueId{0}, ring_size, pool.get(), rx_opts);
+  if (!r) return std::unexpected(fmt::format("RX queue setup: {}", r.error()));
+  rx.emplace(std::move(*r));
+  return {};
+}
+
+std::expected<std::unique_ptr<VfPort>, std::string> VfPort::open(hal::PciFunction& fn,
+                                                                 hal::Clock& clock,
+                                                                 hal::Waiter& waiter,
+                                                                 const PortOptions& opts) {
+  auto p = std::make_unique<VfPort>();
+  p->fn = &fn;
+  p->drv = std::make_unique<vf::VfDriver>(fn, clock, waiter, opts.driver);
+  if (auto r = p->drv->probe(); !r) return std::unexpected(fmt::format("probe: {}", r.error()));
+  if (opts.mtu != 0) {
+    if (auto r = p->drv->set_mtu(opts.mtu); !r) {
+      return std::unexpected(fmt::format("set_mtu({}): {}", opts.mtu, r.error()));
+    }
+  }
+  p->pool_size = opts.pool_size != 0 ? opts.pool_size : default_pool_size(opts);
+  auto mp = make_pktmbuf_pool(p->pool_size, opts.pool_cache, opts.data_room);
+  if (!mp) return std::unexpected(mp.error());
+  p->pool = std::move(*mp);
+  auto m = vf::DmaMapping::map_mempool(fn.dma(), *p->pool);
+  if (!m) return std::unexpected(fmt::format("mapping the pool: {}", m.error()));
+  p->mapping = std::move(*m);
+  if (auto r = p->setup_queues(opts.ring_size, opts.rx, opts.tx); !r) return std::unexpected(r.error());
+  return p;
+}
+
+DatapathHost::DatapathHost(const DatapathHostOptions& opts)
+    : dev_(sim::Device82599::create()),
+      pf_waiter_(clock_, nullptr),
+      vf_waiter_(clock_, [this] { pf_->service_once(); }) {
+  pf::PfOptions pf_opts;
+  pf_opts.mac = opts.pf_mac;
+  pf_opts.mtu = opts.pf_mtu;
+  pf_ = std::make_unique<pf::PfDriver>(dev_->pf(), clock_, pf_waiter_, pf_opts);
+}
+
+DatapathHost::~DatapathHost() {
+  // Ports (queues, mappings, pools, VF drivers) before the PF driver and the device.
+  ports_.clear();
+}
+
+std::expected<std::unique_ptr<DatapathHost>, std::string> DatapathHost::create(
+    const DatapathHostOptions& opts) {
+  if (!vf::Eal::running()) return std::unexpected(std::string("no EAL is running"));
+  if (opts.num_vfs < 1 || opts.num_vfs > 63) {
+    return std::unexpected(fmt::format("{} VFs: want 1..63", opts.num_vfs));
+  }
+  std::unique_ptr<DatapathHost> host(new DatapathHost(opts));
+  if (auto r = host->bring_up(opts); !r) return std::unexpected(r.error());
+  return host;
+}
+
+std::expected<void, std::string> DatapathHost::bring_up(const DatapathHostOptions& opts) {
+  if (auto r = pf_->init(); !r) return std::unexpected(fmt::format("PF init: {}", r.error().reason));
+  if (auto r = pf_->set_num_vfs(opts.num_vfs); !r) {
+    return std::unexpected(fmt::format("PF set_num_vfs({}): {}", opts.num_vfs, r.error().reason));
+  }
+  for (unsigned i = 0; i < opts.num_vfs; ++i) {
+    auto fn = dev_->vf(hal::VfId{i});
+    if (!fn) return std::unexpected(fmt::format("VF {}: no function", i));
+    PortOptions po = opts.port;
+    po.driver.mac_seed = opts.port.driver.mac_seed + 1000 + i;
+    auto p = VfPort::open(**fn, clock_, vf_waiter_, po);
+    if (!p) return std::unexpected(fmt::format("VF {}: {}", i, p.error()));
+    ports_.push_back(std::move(*p));
+  }
+  return {};
+}
+
+}  // namespace harness
