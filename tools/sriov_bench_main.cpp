@@ -38,6 +38,9 @@ constexpr unsigned kMaxBurst = 32;  // the engine takes 32 frames per TX queue a
 /// IEEE 802 local experimental ethertype: the frames are nobody's protocol.
 constexpr uint16_t kEtherType = 0x88B5;
 
+/// Bound on a --packets run: a stopped queue must not hang the tool.
+constexpr double kPacketsRunLimitSeconds = 60;
+
 struct Config {
   std::string scenario;
   unsigned pairs = 1;
@@ -98,8 +101,9 @@ Totals run(sim::Device82599& dev, std::vector<Pair>& pairs, const Config& c,
   const auto t0 = SteadyClock::now();
   const uint64_t tsc0 = __rdtsc();
   for (uint64_t round = 0;; ++round) {
-    if (c.packets != 0 ? t.sent >= c.packets
-                       : (round % 64 == 0 && SteadyClock::now() >= deadline)) {
+    // The deadline also bounds a --packets run whose queue stopped taking frames.
+    if ((c.packets != 0 && t.sent >= c.packets) ||
+        (round % 64 == 0 && SteadyClock::now() >= deadline)) {
       break;
     }
     for (Pair& p : pairs) {
@@ -236,15 +240,18 @@ int main(int argc, char** argv) {
         return fail(fmt::format("VF {}: could not prefill the pool with {}-byte frames", 2 * i, c.size));
       }
     }
+    // A --packets run gets a generous safety bound instead of the duration.
+    const double seconds = c.packets != 0 ? kPacketsRunLimitSeconds : c.duration;
     const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
-                                                   std::chrono::duration<double>(c.duration));
+                                                   std::chrono::duration<double>(seconds));
     const Totals t = run(h.device(), pairs, c, deadline);
     const sim::Accounting a = h.device().accounting();
     const std::string check = a.check();
     const uint64_t drops = a.frame_drops() + a.copy_drops();
     // Every frame the device delivered was received by a guest (the drain emptied the rings).
     const bool received_all = a.delivered == t.received;
-    const bool ok = check.empty() && received_all;
+    const bool sent_all = c.packets == 0 || t.sent >= c.packets;
+    const bool ok = check.empty() && received_all && sent_all;
     const double mpps = static_cast<double>(t.received) / t.seconds / 1e6;
     const double gbps = static_cast<double>(t.rx_bytes) * 8 / t.seconds / 1e9;
     const uint64_t cyc_driver = t.cyc_rx + t.cyc_tx;
@@ -295,6 +302,8 @@ int main(int argc, char** argv) {
         fmt::print("accounting: ok (offered {} = delivered {} + dropped {}; received {})\n", a.offered(),
                    a.delivered, drops, t.received);
       } else {
+        if (!sent_all) fmt::print("packets: only {} of {} sent before the {} s limit\n", t.sent, c.packets,
+                                  kPacketsRunLimitSeconds);
         fmt::print("accounting: FAILED {}{}; {}\n", check,
                    received_all ? "" : fmt::format(" guests received {} of {} delivered", t.received, a.delivered),
                    a.summary());

@@ -35,6 +35,9 @@ std::expected<TxQueue, QueueError> TxQueue::create(hal::PciFunction& fn, hal::Qu
   const uint16_t dflt = std::min<uint16_t>(kDefaultThresh, ring_size / 2);
   q.rs_thresh_ = std::clamp<uint16_t>(opts.rs_thresh != 0 ? opts.rs_thresh : dflt, 1,
                                       static_cast<uint16_t>(ring_size / 2));
+  // A packet longer than size - rs_thresh descriptors could wait for room that only a clean
+  // frees, while too few descriptors are in use for an RS to exist: it would never fit.
+  q.max_segments_ = std::min<uint16_t>(kMaxSegments, static_cast<uint16_t>(ring_size - q.rs_thresh_));
   q.free_thresh_ = std::clamp<uint16_t>(opts.free_thresh != 0 ? opts.free_thresh : dflt,
                                         q.rs_thresh_, static_cast<uint16_t>(ring_size - 1));
   q.waiter_ = opts.waiter;
@@ -98,7 +101,7 @@ uint16_t TxQueue::tx_burst(rte_mbuf** pkts, uint16_t n) {
   for (; nb_tx < n; ++nb_tx) {
     rte_mbuf* m = pkts[nb_tx];
     const uint16_t nseg = m->nb_segs;
-    if (nseg == 0 || nseg > kMaxSegments) break;
+    if (nseg == 0 || nseg > max_segments_) break;
     if (nseg > nb_free_) {
       while (nseg > nb_free_ && clean_once() != 0) {
       }
@@ -207,6 +210,7 @@ TxQueue::TxQueue(TxQueue&& o) noexcept
       nb_free_(o.nb_free_),
       nb_since_rs_(o.nb_since_rs_),
       rs_thresh_(o.rs_thresh_),
+      max_segments_(o.max_segments_),
       free_thresh_(o.free_thresh_),
       waiter_(o.waiter_) {}
 

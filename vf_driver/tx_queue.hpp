@@ -72,11 +72,14 @@ class TxQueue {
   /// Queues up to `n` packets from `pkts` and returns how many it took: pkts[0..ret) now belong
   /// to the queue (their segments are freed once the device has sent them), pkts[ret..n) stay
   /// the caller's. Never blocks: it stops at the first packet that does not fit in the free
-  /// descriptors after cleanup, and at a packet with 0 or more than kMaxSegments segments (such
-  /// a packet is never taken; nor is one with more segments than ring_size - 1). One data descriptor
+  /// descriptors after cleanup, and at a packet with 0 or more than max_segments() segments
+  /// (such a packet is never taken). One data descriptor
   /// per segment, EOP on the last, IFCS on all; one TDT write for the whole burst, after
   /// dma_wmb(). No offloads: ol_flags are ignored (no VLAN insertion, checksum, TSO).
   uint16_t tx_burst(rte_mbuf** pkts, uint16_t n);
+  /// The most segments one packet may have: min(kMaxSegments, ring size - rs_thresh), so that a
+  /// packet that does not fit now always fits once the device completes what is queued.
+  uint16_t max_segments() const { return max_segments_; }
 
   /// Frees what the device has completed, as tx_burst does when the ring runs low; returns the
   /// number of descriptors freed. For callers that want their mbufs back while the queue idles.
@@ -119,6 +122,7 @@ class TxQueue {
   uint16_t nb_free_ = 0;
   uint16_t nb_since_rs_ = 0;   // descriptors used since the last RS
   uint16_t rs_thresh_ = 0;
+  uint16_t max_segments_ = kMaxSegments;  // min(kMaxSegments, ring size - rs_thresh)
   uint16_t free_thresh_ = 0;
   hal::Waiter* waiter_ = nullptr;
 };

@@ -22,9 +22,10 @@ std::string Accounting::check() const {
   }
   if (copies != delivered + to_wire + copy_drops()) {
     out += fmt::format(
-        "copies: {} != delivered {} + to_wire {} + link_down {} + rx_queue_disabled {} + "
-        "rx_no_descriptor {} + rx_dma_fault {}; ",
-        copies, delivered, to_wire, link_down, rx_queue_disabled, rx_no_descriptor, rx_dma_fault);
+        "copies: {} != delivered {} + to_wire {} + link_down {} + rx_no_queue {} + "
+        "rx_queue_disabled {} + rx_no_descriptor {} + rx_dma_fault {}; ",
+        copies, delivered, to_wire, link_down, rx_no_queue, rx_queue_disabled, rx_no_descriptor,
+        rx_dma_fault);
   }
   if (switched > copies) {
     out += fmt::format("switched {} frames but only {} copies (a switched frame has >= 1); ",
@@ -43,6 +44,7 @@ std::string Accounting::summary() const {
   add("oversize", oversize);
   for (DropReason r : kAllDropReasons) add(to_string(r), switch_drop(r));
   add("link_down", link_down);
+  add("rx_no_queue", rx_no_queue);
   add("rx_queue_disabled", rx_queue_disabled);
   add("rx_no_descriptor", rx_no_descriptor);
   add("rx_dma_fault", rx_dma_fault);

@@ -31,6 +31,7 @@ struct Accounting {
   uint64_t delivered = 0;          ///< copies written into an RX ring
   uint64_t to_wire = 0;            ///< copies handed to the wire port
   uint64_t link_down = 0;          ///< wire copies dropped because the link is down
+  uint64_t rx_no_queue = 0;        ///< the pool owns no queue in the current VT mode
   uint64_t rx_queue_disabled = 0;  ///< the pool's RX queue has RXDCTL.ENABLE clear
   uint64_t rx_no_descriptor = 0;   ///< not enough descriptors between RDH and RDT
   uint64_t rx_dma_fault = 0;       ///< an RX descriptor or buffer outside the DMA domain
@@ -40,7 +41,9 @@ struct Accounting {
   /// Frames dropped before or by the switch, every reason.
   uint64_t frame_drops() const { return tx_dma_fault + oversize + switch_dropped(); }
   /// Copies that ended in a drop counter.
-  uint64_t copy_drops() const { return link_down + rx_queue_disabled + rx_no_descriptor + rx_dma_fault; }
+  uint64_t copy_drops() const {
+    return link_down + rx_no_queue + rx_queue_disabled + rx_no_descriptor + rx_dma_fault;
+  }
   uint64_t switch_drop(DropReason r) const { return switch_drops[static_cast<size_t>(r)]; }
 
   /// Empty when every frame and every copy is in exactly one place; otherwise a message naming

@@ -140,7 +140,8 @@ class DeviceModel {
   const hal::IovaTable& queue_domain(unsigned q) const;
   size_t poll_tx_queue(unsigned q);
   size_t poll_wire();
-  void write_tx_done(unsigned q, uint64_t base, uint32_t count, uint32_t first, uint32_t next);
+  /// DD on the RS descriptors of [first, next); false (queue stopped) on a DMA fault.
+  bool write_tx_done(unsigned q, uint64_t base, uint32_t count, uint32_t first, uint32_t next);
   void write_tx_head(unsigned q, uint32_t head);
   void transmit_frame(unsigned q, std::optional<VlanTag> vle);
   void switch_frame(const Verdict& v, std::span<const uint8_t> bytes, bool loopback);

@@ -71,6 +71,13 @@ void DeviceModel::deliver_copy(unsigned pool, std::span<const uint8_t> bytes, bo
   // RX queue 0 of the pool (RSS over a pool's queues is not modelled yet).
   const unsigned per_pool = queues_per_pool();
   const unsigned q = per_pool == 0 ? 0 : pool * per_pool;
+  // A pool beyond what the VT mode has (or any pool but 0 with VT on and no VT_MODE) owns no
+  // queue: a configuration the PF should never make, counted instead of indexing past the
+  // queue registers.
+  if (q >= pfr::kNumQueues || (per_pool == 0 && pool != 0)) {
+    ++eng_.acct.rx_no_queue;
+    return;
+  }
   const uint32_t rxdctl = reg(pfr::RXDCTL(q));
   if ((rxdctl & ix::rxdctl::kEnable) == 0) {
     ++eng_.acct.rx_queue_disabled;
@@ -151,7 +158,9 @@ void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t s
     VfHw& h = vfs_[static_cast<unsigned>(fn)];
     ++h.gprc;
     add36(h.gorc_lsb, h.gorc_msb, data.size());
-    if (data[0] & 1u) ++h.mprc;
+    // Multicast received: group addresses other than broadcast, as the PF's MPRC counts.
+    const bool broadcast = data.size() >= 6 && std::all_of(data.begin(), data.begin() + 6, [](uint8_t b) { return b == 0xFF; });
+    if (data.size() >= 6 && (data[0] & 1u) != 0 && !broadcast) ++h.mprc;
   }
 }
 

@@ -180,28 +180,30 @@ size_t DeviceModel::poll_tx_queue(unsigned q) {
     } else {
       transmit_frame(q, c.vle);
     }
-    if (!head_wb) write_tx_done(q, ring.base, ring.count, ring.head, c.next);
+    const bool done_ok = head_wb || write_tx_done(q, ring.base, ring.count, ring.head, c.next);
     ring.head = c.next;
+    if (!done_ok) break;  // the write-back faulted and stopped the queue: take nothing more
   }
   reg(pfr::TDH(q)) = ring.head;
   if (head_wb && taken != 0) write_tx_head(q, ring.head);
   return taken;
 }
 
-void DeviceModel::write_tx_done(unsigned q, uint64_t base, uint32_t count, uint32_t first, uint32_t next) {
+bool DeviceModel::write_tx_done(unsigned q, uint64_t base, uint32_t count, uint32_t first, uint32_t next) {
   // Spec 5b: DD (STA b0, the dword at byte 12) on every descriptor that had RS set.
   const hal::IovaTable& dom = queue_domain(q);
   for (uint32_t i = first; i != next; i = (i + 1) % count) {
     uint8_t* p = dma_ptr(dom, base + uint64_t{i} * kDescLen, kDescLen);
     if (p == nullptr) {  // unmapped since it was read: a fault like any other
       stop_queue(q, true, DmaFaultKind::kTxDescriptor, base + uint64_t{i} * kDescLen, kDescLen);
-      return;
+      return false;
     }
     uint32_t cmd;
     std::memcpy(&cmd, p + offsetof(ix::AdvTxRead, cmd_type_len), sizeof cmd);
     if ((cmd & ix::txd_cmd::kDtypMask) == ix::txd_cmd::kDtypContext || (cmd & ix::txd_cmd::kRs) == 0) continue;
     store_release(p + offsetof(ix::AdvTxWriteBack, status), ix::txd_olinfo::kStaDd);
   }
+  return true;
 }
 
 void DeviceModel::write_tx_head(unsigned q, uint32_t head) {
@@ -220,12 +222,14 @@ void DeviceModel::transmit_frame(unsigned q, std::optional<VlanTag> vle) {
   QueueCounters& qc = eng_.queues[q];
   ++qc.tx_packets;
   qc.tx_bytes += bytes.size();
-  if (const int fn = queue_function(q); fn >= 0) {
+  const Verdict v = switch_.transmit(queue_pool(q), bytes, vle);
+  // Good-packets-transmitted counts what left the pool, not what the switch dropped (spoofed,
+  // TX disabled): those are counted by the switch's drop reasons.
+  if (const int fn = queue_function(q); fn >= 0 && !v.is_dropped()) {
     VfHw& h = vfs_[static_cast<unsigned>(fn)];
     ++h.gptc;
     add36(h.gotc_lsb, h.gotc_msb, bytes.size());
   }
-  const Verdict v = switch_.transmit(queue_pool(q), bytes, vle);
   switch_frame(v, bytes, /*loopback=*/true);
 }
 

@@ -148,7 +148,7 @@ TEST_CASE("A jumbo frame is chained over several 2 KiB RX buffers with EOP on th
   require_accounts(*rig.dev);
 }
 
-TEST_CASE("A frame over several TX descriptors is gathered; DD only where RS was set", "[engine]") {
+TEST_CASE("A frame over several TX descriptors is gathered, DD only where RS was set", "[engine]") {
   EngineRig rig;
   rig.setup_all();
   const Bytes f = make_frame(vf_mac(1), vf_mac(0), 3000, 9);
@@ -319,5 +319,44 @@ TEST_CASE("The PF's queue in the default pool transmits through the PF's domain 
   CHECK(got[0].bytes == f);
   CHECK((mem[12] & ix::txd_olinfo::kStaDd) != 0);
   CHECK(rig.dev->queue_counters(hal::QueueId{kQ}).tx_packets == 1);
+  require_accounts(*rig.dev);
+}
+
+TEST_CASE("A pool beyond the VT mode's pools owns no queue: copy counted, nothing indexed", "[engine]") {
+  EngineRig rig;  // 64-pool mode: 2 queues per pool
+  rig.setup_all();
+  // 32-pool mode (4 queues a pool) and a pool-40 filter the PF should never program: pool 40
+  // would be queue 160, past the 128 queues.
+  rig.pf().write(pfr::GCR_EXT, pfr::gcr_ext::kVtMode32);
+  rig.pf().write(pfr::VFRE(1), 1u << (40 - 32));
+  rig.pf().write(pfr::VMOLR(40), pfr::vmolr::kAupe | pfr::vmolr::kBam);
+  rig.wire->inject(make_frame(test::kBroadcastMac, test::kUnknownMac, 60));
+  REQUIRE(rig.run() == 1);
+  const sim::Accounting a = rig.dev->accounting();
+  CHECK(a.rx_no_queue == 1);
+  require_accounts(*rig.dev);
+}
+
+TEST_CASE("Broadcast counts in VFGPRC but not in VFMPRC, multicast in both", "[engine]") {
+  EngineRig rig;
+  rig.setup_all();
+  rig.pf().write(pfr::VMOLR(1), pfr::vmolr::kAupe | pfr::vmolr::kBam | pfr::vmolr::kMpe);
+  rig.send(0, make_frame(test::kBroadcastMac, vf_mac(0), 60));
+  rig.send(0, make_frame(*hal::MacAddr::parse("01:00:5e:00:00:01"), vf_mac(0), 60));
+  rig.run();
+  CHECK(rig.bar(1).read(vfr::VFGPRC) == 2);
+  CHECK(rig.bar(1).read(vfr::VFMPRC) == 1);
+  require_accounts(*rig.dev);
+}
+
+TEST_CASE("A spoofed frame the switch drops is not a good transmitted packet", "[engine]") {
+  EngineRig rig;
+  rig.setup_all();
+  rig.pf().write(pfr::PFVFSPOOF(0), pfr::pfvfspoof::mac_bit(2));
+  rig.send(2, make_frame(vf_mac(1), test::kUnknownMac, 60));  // source is not VF 2's MAC
+  rig.send(2, make_frame(vf_mac(1), vf_mac(2), 60));
+  rig.run();
+  CHECK(rig.dev->accounting().switch_drop(sim::DropReason::kMacSpoof) == 1);
+  CHECK(rig.bar(2).read(vfr::VFGPTC) == 1);
   require_accounts(*rig.dev);
 }

@@ -21,7 +21,7 @@ TEST_CASE("admin calls are refused for VFs that do not exist and bad values", "[
   CHECK(r.pf.events().latest()->reason.contains("qos"));
 }
 
-TEST_CASE("set_vf_mac programs RAR 127 - vf; zero clears the admin MAC", "[pf][admin]") {
+TEST_CASE("set_vf_mac programs RAR 127 - vf, zero clears the admin MAC", "[pf][admin]") {
   Rig r;
   r.up(2);
   REQUIRE(r.pf.set_vf_mac(hal::VfId(1), mac(0x10)).has_value());
@@ -35,7 +35,7 @@ TEST_CASE("set_vf_mac programs RAR 127 - vf; zero clears the admin MAC", "[pf][a
   CHECK(r.count(EventCode::kAdminMac) == 2);
 }
 
-TEST_CASE("set_vf_vlan sets a port VLAN: VMVIR, VLVF, no VLAN 0, no AUPE; clearing undoes it",
+TEST_CASE("set_vf_vlan sets a port VLAN: VMVIR, VLVF, no VLAN 0, no AUPE, and clearing undoes it",
           "[pf][admin]") {
   Rig r;
   r.up(2);

@@ -110,7 +110,7 @@ TEST_CASE("a ping with CTS is only a link notice", "[vf][service]") {
   CHECK(vftest::settle_link(drv, rig.clock));
 }
 
-TEST_CASE("a request answered without CTS schedules a reset; the setting survives it",
+TEST_CASE("a request answered without CTS schedules a reset and the setting survives it",
           "[vf][service][recovery]") {
   ScriptedRig rig;
   VfDriver drv(rig.fn(0), rig.clock, rig.waiter);

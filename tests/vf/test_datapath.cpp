@@ -403,3 +403,25 @@ TEST_CASE("a frame whose EOP has not arrived is held back and completed by a lat
   CHECK(rig.avail(1) == DatapathRig::kPoolSize);
   check_accounting(rig);
 }
+
+TEST_CASE("a packet with more segments than ring size - rs_thresh is refused, one at the limit fits",
+          "[datapath]") {
+  DatapathRig rig(64);
+  vf::TxQueue& tx = *rig.ports[0].tx;
+  // 64 descriptors, rs_thresh 32: a longer packet could wait for room that no RS would free.
+  REQUIRE(tx.max_segments() == 64 - tx.rs_thresh());
+  const auto bytes = frame_bytes(rig.mac(1), rig.mac(0), 60u * (tx.max_segments() + 1u), 0);
+  rte_mbuf* too_long = make_mbuf(rig.ports[0].pool.get(), bytes, tx.max_segments() + 1u);
+  REQUIRE(too_long != nullptr);
+  CHECK(tx.tx_burst(&too_long, 1) == 0);  // refused: still the caller's
+  rte_pktmbuf_free(too_long);
+  rte_mbuf* at_limit = make_mbuf(rig.ports[0].pool.get(), bytes, tx.max_segments());
+  REQUIRE(at_limit != nullptr);
+  CHECK(tx.tx_burst(&at_limit, 1) == 1);
+  rig.dev->poll_once();
+  auto got = receive(rig, 1);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0]->pkt_len == bytes.size());
+  for (rte_mbuf* m : got) rte_pktmbuf_free(m);
+  check_accounting(rig);
+}

@@ -83,7 +83,7 @@ std::vector<rte_mbuf*> all_mbufs(rte_mempool& mp) {
 
 }  // namespace
 
-TEST_CASE("EAL: no EAL, no DMA zone; rejected arguments give kEalInit and no second try") {
+TEST_CASE("EAL: no EAL, no DMA zone, rejected arguments give kEalInit and no second try") {
   // A failed init leaves the process without an EAL for good, so it runs in a child.
   if (vf::Eal::running()) {
     WARN("an EAL is up in this process and a child would inherit it; run this test alone");
@@ -139,7 +139,7 @@ TEST_CASE("EAL: comes up once per process, IOVA as VA, with its own file prefix"
   CHECK(CPU_EQUAL(&before, &after));
 }
 
-TEST_CASE("DMA map: 1024 mbufs map into an IOVA table; each buf_iova translates to its buf_addr") {
+TEST_CASE("DMA map: 1024 mbufs map into an IOVA table, each buf_iova translates to its buf_addr") {
   eal();
   MempoolPtr pool(rte_pktmbuf_pool_create("vf-test-mbufs", 1024, 0, 0,
                                           RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY));
@@ -186,7 +186,7 @@ TEST_CASE("DMA map: 1024 mbufs map into an IOVA table; each buf_iova translates 
   CHECK(gone.error() == hal::Error::kDmaFault);
 }
 
-TEST_CASE("DMA map: a mempool mapped twice into one domain is an overlap; the first stays whole") {
+TEST_CASE("DMA map: a mempool mapped twice into one domain is an overlap, the first stays whole") {
   eal();
   MempoolPtr pool(rte_pktmbuf_pool_create("vf-test-twice", 256, 0, 0,
                                           RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY));
