@@ -12,11 +12,11 @@
 #include "hal/ixgbe/descriptors.hpp"
 #include "hal/ixgbe/queue_regs.hpp"
 #include "sim_fixture.hpp"
+#include "test_frames.hpp"
 
 namespace test {
 
 namespace ix = hal::ixgbe;
-using Bytes = std::vector<uint8_t>;
 
 inline hal::MacAddr vf_mac(unsigned vf) {
   return hal::MacAddr({0x02, 0x00, 0x00, 0x00, 0x01, static_cast<uint8_t>(vf)});
@@ -24,27 +24,6 @@ inline hal::MacAddr vf_mac(unsigned vf) {
 inline const hal::MacAddr kBroadcastMac({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF});
 inline const hal::MacAddr kUnknownMac({0x02, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE});
 
-/// A frame of `len` bytes from `src` to `dst` (IPv4 ethertype, payload bytes = seq + i), with an
-/// 802.1Q tag when `tci` is given.
-inline Bytes make_frame(const hal::MacAddr& dst, const hal::MacAddr& src, size_t len, uint8_t seq = 0,
-                        std::optional<uint16_t> tci = {}) {
-  Bytes b(len, 0);
-  for (unsigned i = 0; i < 6; ++i) {
-    b[i] = dst[i];
-    b[6 + i] = src[i];
-  }
-  size_t at = 12;
-  if (tci) {
-    b[at++] = 0x81;
-    b[at++] = 0x00;
-    b[at++] = static_cast<uint8_t>(*tci >> 8);
-    b[at++] = static_cast<uint8_t>(*tci);
-  }
-  b[at++] = 0x08;
-  b[at++] = 0x00;
-  for (size_t i = at; i < len; ++i) b[i] = static_cast<uint8_t>(seq + i);
-  return b;
-}
 
 /// What the software side read from one completed RX frame.
 struct RxFrame {

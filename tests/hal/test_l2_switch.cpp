@@ -12,6 +12,7 @@
 #include "hal/sim/device.hpp"
 #include "hal/sim/frame.hpp"
 #include "hal/sim/l2_switch.hpp"
+#include "test_frames.hpp"
 
 namespace pfr = hal::ixgbe::pf;
 using sim::DropReason;
@@ -19,7 +20,7 @@ using sim::Outcome;
 using sim::PoolMask;
 using sim::Verdict;
 using sim::VlanTag;
-using Bytes = std::vector<uint8_t>;
+using test::Bytes;
 
 namespace {
 
@@ -40,21 +41,7 @@ PoolMask pools(std::initializer_list<unsigned> ps) {
 
 /// A 60-byte frame (IPv4 ethertype), with an 802.1Q tag when `tci` is given.
 Bytes frame(const hal::MacAddr& dst, const hal::MacAddr& src, std::optional<uint16_t> tci = {}) {
-  Bytes b(60, 0);
-  for (unsigned i = 0; i < 6; ++i) {
-    b[i] = dst[i];
-    b[6 + i] = src[i];
-  }
-  size_t at = 12;
-  if (tci) {
-    b[at++] = 0x81;
-    b[at++] = 0x00;
-    b[at++] = static_cast<uint8_t>(*tci >> 8);
-    b[at++] = static_cast<uint8_t>(*tci);
-  }
-  b[at++] = 0x08;
-  b[at] = 0x00;
-  return b;
+  return test::make_frame(dst, src, 60, 0, tci);
 }
 
 /// A register file and the switch reading it. Helpers write registers the way the PF driver
