@@ -91,6 +91,26 @@ struct Pair {
   harness::VfPort* rx;
 };
 
+/// One engine pass, then one rx_burst per receiver (frames counted and freed). Returns the
+/// frames the engine took plus the frames received: 0 means nothing moved.
+size_t poll_and_receive(sim::Device82599& dev, std::vector<Pair>& pairs, const Config& c, Totals& t,
+                        rte_mbuf** bufs) {
+  const uint64_t a = __rdtsc();
+  size_t moved = dev.poll_once();
+  t.cyc_engine += __rdtsc() - a;
+  ++t.polls;
+  for (Pair& p : pairs) {
+    const uint64_t b = __rdtsc();
+    const uint16_t n = p.rx->rx->rx_burst(bufs, static_cast<uint16_t>(c.burst));
+    t.cyc_rx += __rdtsc() - b;
+    t.received += n;
+    moved += n;
+    for (uint16_t k = 0; k < n; ++k) t.rx_bytes += bufs[k]->pkt_len;
+    rte_pktmbuf_free_bulk(bufs, n);
+  }
+  return moved;
+}
+
 /// The stepped loop. Stops sending when `packets` were taken (packets > 0) or at `deadline`,
 /// then drains: polls until the device and the receive rings are empty (bounded).
 Totals run(sim::Device82599& dev, std::vector<Pair>& pairs, const Config& c,
@@ -127,34 +147,11 @@ Totals run(sim::Device82599& dev, std::vector<Pair>& pairs, const Config& c,
         rte_pktmbuf_free_bulk(bufs + took, want - took);
       }
     }
-    const uint64_t a = __rdtsc();
-    dev.poll_once();
-    t.cyc_engine += __rdtsc() - a;
-    ++t.polls;
-    for (Pair& p : pairs) {
-      const uint64_t b = __rdtsc();
-      const uint16_t n = p.rx->rx->rx_burst(bufs, static_cast<uint16_t>(c.burst));
-      t.cyc_rx += __rdtsc() - b;
-      t.received += n;
-      for (uint16_t k = 0; k < n; ++k) t.rx_bytes += bufs[k]->pkt_len;
-      rte_pktmbuf_free_bulk(bufs, n);
-    }
+    poll_and_receive(dev, pairs, c, t, bufs);
   }
   // Drain: what is still in the TX rings or the RX rings. A few idle rounds in a row end it.
   for (unsigned idle = 0, rounds = 0; idle < 4 && rounds < 100000; ++rounds) {
-    const uint64_t a = __rdtsc();
-    size_t moved = dev.poll_once();
-    t.cyc_engine += __rdtsc() - a;
-    ++t.polls;
-    for (Pair& p : pairs) {
-      const uint64_t b = __rdtsc();
-      const uint16_t n = p.rx->rx->rx_burst(bufs, static_cast<uint16_t>(c.burst));
-      t.cyc_rx += __rdtsc() - b;
-      t.received += n;
-      moved += n;
-      for (uint16_t k = 0; k < n; ++k) t.rx_bytes += bufs[k]->pkt_len;
-      rte_pktmbuf_free_bulk(bufs, n);
-    }
+    const size_t moved = poll_and_receive(dev, pairs, c, t, bufs);
     idle = moved == 0 ? idle + 1 : 0;
   }
   const uint64_t tsc1 = __rdtsc();
