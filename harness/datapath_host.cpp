@@ -8,7 +8,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "vf_driver/eal.hpp"
+#include "datapath/eal.hpp"
 
 namespace harness {
 
@@ -47,14 +47,14 @@ VfPort::~VfPort() {
 }
 
 std::expected<void, std::string> VfPort::setup_queues(uint16_t ring_size,
-                                                      const vf::RxQueueOptions& rx_opts,
-                                                      const vf::TxQueueOptions& tx_opts) {
+                                                      const dp::RxQueueOptions& rx_opts,
+                                                      const dp::TxQueueOptions& tx_opts) {
   rx.reset();
   tx.reset();
-  auto t = vf::TxQueue::create(*fn, hal::QueueId{0}, ring_size, tx_opts);
+  auto t = dp::TxQueue::create(*fn, hal::QueueId{0}, ring_size, tx_opts);
   if (!t) return std::unexpected(fmt::format("TX queue setup: {}", t.error()));
   tx.emplace(std::move(*t));
-  auto r = vf::RxQueue::create(*fn, hal::QueueId{0}, ring_size, pool.get(), rx_opts);
+  auto r = dp::RxQueue::create(*fn, hal::QueueId{0}, ring_size, pool.get(), rx_opts);
   if (!r) return std::unexpected(fmt::format("RX queue setup: {}", r.error()));
   rx.emplace(std::move(*r));
   return {};
@@ -77,7 +77,7 @@ std::expected<std::unique_ptr<VfPort>, std::string> VfPort::open(hal::PciFunctio
   auto mp = make_pktmbuf_pool(p->pool_size, opts.pool_cache, opts.data_room);
   if (!mp) return std::unexpected(mp.error());
   p->pool = std::move(*mp);
-  auto m = vf::DmaMapping::map_mempool(fn.dma(), *p->pool);
+  auto m = dp::DmaMapping::map_mempool(fn.dma(), *p->pool);
   if (!m) return std::unexpected(fmt::format("mapping the pool: {}", m.error()));
   p->mapping = std::move(*m);
   if (auto r = p->setup_queues(opts.ring_size, opts.rx, opts.tx); !r) return std::unexpected(r.error());
@@ -101,7 +101,7 @@ DatapathHost::~DatapathHost() {
 
 std::expected<std::unique_ptr<DatapathHost>, std::string> DatapathHost::create(
     const DatapathHostOptions& opts) {
-  if (!vf::Eal::running()) return std::unexpected(std::string("no EAL is running"));
+  if (!dp::Eal::running()) return std::unexpected(std::string("no EAL is running"));
   if (opts.num_vfs < 1 || opts.num_vfs > 63) {
     return std::unexpected(fmt::format("{} VFs: want 1..63", opts.num_vfs));
   }

@@ -9,7 +9,7 @@
 // on any PciFunction, so a rig that owns its own device and PF driver (tests/vf/datapath_rig.hpp)
 // can use them.
 //
-// Requires a running EAL (vf::Eal::init or vf::shared_eal), which must outlive the host.
+// Requires a running EAL (dp::Eal::init or dp::shared_eal), which must outlive the host.
 
 #include <cstdint>
 #include <expected>
@@ -21,9 +21,9 @@
 #include "hal/clock.hpp"
 #include "hal/sim/device.hpp"
 #include "pf_driver/pf_driver.hpp"
-#include "vf_driver/dma_map.hpp"
-#include "vf_driver/rx_queue.hpp"
-#include "vf_driver/tx_queue.hpp"
+#include "datapath/dma_map.hpp"
+#include "datapath/rx_queue.hpp"
+#include "datapath/tx_queue.hpp"
 #include "vf_driver/vf_driver.hpp"
 
 struct rte_mempool;
@@ -59,8 +59,8 @@ struct PortOptions {
   /// Data room of each mbuf after the headroom, in bytes. RX programs SRRCTL.BSIZEPKT from it
   /// (1 KiB units, at most 16 KiB); frames longer than one buffer are chained.
   uint16_t data_room = 2048;
-  vf::RxQueueOptions rx;
-  vf::TxQueueOptions tx;
+  dp::RxQueueOptions rx;
+  dp::TxQueueOptions tx;
 };
 
 /// One VF as a guest sees it: driver, pool, the pool's DMA mapping, queue 0 each way. Members
@@ -81,15 +81,15 @@ struct VfPort {
   ~VfPort();
 
   /// (Re)creates queue 0 each way (old queues are destroyed first).
-  std::expected<void, std::string> setup_queues(uint16_t ring_size, const vf::RxQueueOptions& rx,
-                                                const vf::TxQueueOptions& tx);
+  std::expected<void, std::string> setup_queues(uint16_t ring_size, const dp::RxQueueOptions& rx,
+                                                const dp::TxQueueOptions& tx);
 
   hal::PciFunction* fn = nullptr;
   std::unique_ptr<vf::VfDriver> drv;
   MempoolPtr pool;
-  vf::DmaMapping mapping;
-  std::optional<vf::TxQueue> tx;
-  std::optional<vf::RxQueue> rx;
+  dp::DmaMapping mapping;
+  std::optional<dp::TxQueue> tx;
+  std::optional<dp::RxQueue> rx;
   unsigned pool_size = 0;
 };
 

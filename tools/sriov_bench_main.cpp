@@ -28,7 +28,7 @@
 #include <rte_mempool.h>
 
 #include "harness/datapath_host.hpp"
-#include "vf_driver/eal.hpp"
+#include "datapath/eal.hpp"
 
 namespace {
 
@@ -219,10 +219,10 @@ int main(int argc, char** argv) {
   ho.port.mtu = std::max(1500u, c.size - 14);  // MTU excludes the 14-byte header
   const unsigned pool_est = std::bit_ceil(2u * c.ring + 2 * 32 + 2 * 256 + 1);
   const uint64_t mbuf_bytes = uint64_t{data_room} + RTE_PKTMBUF_HEADROOM + 256;
-  vf::EalOptions eo;
+  dp::EalOptions eo;
   eo.program = "sriov-bench";
   eo.memory_mb = static_cast<unsigned>(128 + ho.num_vfs * pool_est * mbuf_bytes / (1024 * 1024) * 5 / 4);
-  auto eal = vf::Eal::init(eo);
+  auto eal = dp::Eal::init(eo);
   if (!eal) return fail(fmt::format("EAL: {}", eal.error()));
 
   int rc = 0;

@@ -1,4 +1,4 @@
-// The VF data path (vf::RxQueue, vf::TxQueue) against the simulated 82599 and the real PF
+// The VF data path (dp::RxQueue, dp::TxQueue) against the simulated 82599 and the real PF
 // driver: VF0 sends to VF1's MAC through the VEB (loopback), the engine is stepped by hand.
 
 #include <catch2/catch.hpp>
@@ -270,7 +270,7 @@ TEST_CASE("after a VF reset the old queues are stopped and new ones carry traffi
 
 TEST_CASE("TX with head write-back frees what the device has sent", "[datapath]") {
   DatapathRig rig(64);
-  vf::TxQueueOptions o;
+  dp::TxQueueOptions o;
   o.head_writeback = true;
   rig.setup_queues(0, {}, o);
   for (uint32_t seq = 0; seq < 5 * kBurst; seq += kBurst) {
@@ -293,7 +293,7 @@ TEST_CASE("a tagged frame is flagged RX_VLAN (+ STRIPPED with VME) with its TCI"
   require_ok(rig.ports[1].drv->add_vlan(100));
   for (const bool strip : {false, true}) {
     INFO("strip " << strip);
-    vf::RxQueueOptions ro;
+    dp::RxQueueOptions ro;
     ro.vlan_strip = strip;
     rig.setup_queues(1, ro);
     std::vector<uint8_t> untagged = frame_bytes(rig.mac(1), rig.mac(0), 100, 7);
@@ -318,14 +318,14 @@ TEST_CASE("a tagged frame is flagged RX_VLAN (+ STRIPPED with VME) with its TCI"
 TEST_CASE("queue setup refuses bad arguments", "[datapath]") {
   DatapathRig rig(64);
   rte_mempool* mp = rig.ports[0].pool.get();
-  auto code = [](const auto& r) { return r ? std::optional<vf::QueueErrc>() : r.error().code; };
-  CHECK(code(vf::RxQueue::create(rig.fn(0), hal::QueueId{8}, 64, mp)) == vf::QueueErrc::kInvalidArgument);
-  CHECK(code(vf::RxQueue::create(rig.fn(0), hal::QueueId{1}, 48, mp)) == vf::QueueErrc::kInvalidArgument);
-  CHECK(code(vf::RxQueue::create(rig.fn(0), hal::QueueId{1}, 4, mp)) == vf::QueueErrc::kInvalidArgument);
-  CHECK(code(vf::RxQueue::create(rig.fn(0), hal::QueueId{1}, 64, nullptr)) == vf::QueueErrc::kInvalidArgument);
-  CHECK(code(vf::TxQueue::create(rig.fn(0), hal::QueueId{1}, 100)) == vf::QueueErrc::kInvalidArgument);
+  auto code = [](const auto& r) { return r ? std::optional<dp::QueueErrc>() : r.error().code; };
+  CHECK(code(dp::RxQueue::create(rig.fn(0), hal::QueueId{8}, 64, mp)) == dp::QueueErrc::kInvalidArgument);
+  CHECK(code(dp::RxQueue::create(rig.fn(0), hal::QueueId{1}, 48, mp)) == dp::QueueErrc::kInvalidArgument);
+  CHECK(code(dp::RxQueue::create(rig.fn(0), hal::QueueId{1}, 4, mp)) == dp::QueueErrc::kInvalidArgument);
+  CHECK(code(dp::RxQueue::create(rig.fn(0), hal::QueueId{1}, 64, nullptr)) == dp::QueueErrc::kInvalidArgument);
+  CHECK(code(dp::TxQueue::create(rig.fn(0), hal::QueueId{1}, 100)) == dp::QueueErrc::kInvalidArgument);
   // A ring bigger than the pool's free mbufs.
-  CHECK(code(vf::RxQueue::create(rig.fn(0), hal::QueueId{1}, 2048, mp)) == vf::QueueErrc::kNoMemory);
+  CHECK(code(dp::RxQueue::create(rig.fn(0), hal::QueueId{1}, 2048, mp)) == dp::QueueErrc::kNoMemory);
   CHECK(rig.avail(0) == DatapathRig::kPoolSize - rig.ring_size);  // the failed fill took nothing
   check_accounting(rig);
 }
@@ -407,7 +407,7 @@ TEST_CASE("a frame whose EOP has not arrived is held back and completed by a lat
 TEST_CASE("a packet with more segments than ring size - rs_thresh is refused, one at the limit fits",
           "[datapath]") {
   DatapathRig rig(64);
-  vf::TxQueue& tx = *rig.ports[0].tx;
+  dp::TxQueue& tx = *rig.ports[0].tx;
   // 64 descriptors, rs_thresh 32: a longer packet could wait for room that no RS would free.
   REQUIRE(tx.max_segments() == 64 - tx.rs_thresh());
   const auto bytes = frame_bytes(rig.mac(1), rig.mac(0), 60u * (tx.max_segments() + 1u), 0);

@@ -16,13 +16,13 @@
 #include "hal/clock.hpp"
 #include "hal/ixgbe/descriptors.hpp"
 #include "hal/pci_function.hpp"
-#include "vf_driver/dma_map.hpp"
-#include "vf_driver/queue_setup.hpp"
+#include "datapath/dma_map.hpp"
+#include "datapath/queue_setup.hpp"
 
 struct rte_mbuf;
 struct rte_mempool;
 
-namespace vf {
+namespace dp {
 
 struct RxQueueOptions {
   /// RXDCTL.VME: the device strips the 802.1Q tag; rx_burst then also flags
@@ -119,4 +119,4 @@ class RxQueue {
   hal::Waiter* waiter_ = nullptr;
 };
 
-}  // namespace vf
+}  // namespace dp

@@ -21,18 +21,18 @@
 #include <rte_memzone.h>
 
 #include "hal/iova_table.hpp"
-#include "vf_driver/dma_map.hpp"
-#include "vf_driver/eal.hpp"
+#include "datapath/dma_map.hpp"
+#include "datapath/eal.hpp"
 
 namespace {
 
-using vf::DmaMapping;
-using vf::DmaZone;
-using vf::DpdkErrc;
+using dp::DmaMapping;
+using dp::DmaZone;
+using dp::DpdkErrc;
 
-const vf::Eal& eal() {
-  const auto& e = vf::shared_eal();
-  INFO((e ? std::string() : vf::to_string(e.error())));
+const dp::Eal& eal() {
+  const auto& e = dp::shared_eal();
+  INFO((e ? std::string() : fmt::format("{}", e.error())));
   REQUIRE(e.has_value());
   return *e;
 }
@@ -85,7 +85,7 @@ std::vector<rte_mbuf*> all_mbufs(rte_mempool& mp) {
 
 TEST_CASE("EAL: no EAL, no DMA zone, rejected arguments give kEalInit and no second try") {
   // A failed init leaves the process without an EAL for good, so it runs in a child.
-  if (vf::Eal::running()) {
+  if (dp::Eal::running()) {
     WARN("an EAL is up in this process and a child would inherit it; run this test alone");
     return;
   }
@@ -98,13 +98,13 @@ TEST_CASE("EAL: no EAL, no DMA zone, rejected arguments give kEalInit and no sec
     hal::IovaTable table;
     auto zone = DmaZone::reserve(table, "vf0-no-eal", 4096);
     if (zone || zone.error().code != DpdkErrc::kNoEal) ::_exit(5);
-    vf::EalOptions bad;
+    dp::EalOptions bad;
     bad.extra_args = {"--no-such-eal-option"};
-    auto first = vf::Eal::init(bad);
+    auto first = dp::Eal::init(bad);
     if (first || first.error().code != DpdkErrc::kEalInit) ::_exit(1);
     if (first.error().detail.find("--no-such-eal-option") == std::string::npos) ::_exit(2);
-    if (vf::Eal::running()) ::_exit(3);
-    auto second = vf::Eal::init();
+    if (dp::Eal::running()) ::_exit(3);
+    auto second = dp::Eal::init();
     if (second || second.error().code != DpdkErrc::kAlreadyInitialised) ::_exit(4);
     ::_exit(0);
   }
@@ -118,9 +118,9 @@ TEST_CASE("EAL: comes up once per process, IOVA as VA, with its own file prefix"
   cpu_set_t before;
   REQUIRE(sched_getaffinity(0, sizeof(before), &before) == 0);
 
-  const vf::Eal& e = eal();
-  CHECK(&*vf::shared_eal() == &e);  // every caller shares the one instance
-  CHECK(vf::Eal::running());
+  const dp::Eal& e = eal();
+  CHECK(&*dp::shared_eal() == &e);  // every caller shares the one instance
+  CHECK(dp::Eal::running());
   CHECK(e.iova_as_va());
   CHECK(rte_eal_iova_mode() == RTE_IOVA_VA);
   CHECK(e.file_prefix() == fmt::format("sriovkit-{}", ::getpid()));
@@ -128,10 +128,10 @@ TEST_CASE("EAL: comes up once per process, IOVA as VA, with its own file prefix"
     CHECK(std::ranges::count(e.args(), std::string(arg)) == 1);
 
   // rte_eal_init runs once per process: a second owner is refused with a clear error.
-  auto again = vf::Eal::init();
+  auto again = dp::Eal::init();
   REQUIRE_FALSE(again.has_value());
   CHECK(again.error().code == DpdkErrc::kAlreadyInitialised);
-  CHECK(vf::Eal::running());
+  CHECK(dp::Eal::running());
 
   // lcore 0 runs on the CPUs the process had: EAL pinned nothing.
   cpu_set_t after;
@@ -148,7 +148,7 @@ TEST_CASE("DMA map: 1024 mbufs map into an IOVA table, each buf_iova translates 
   rte_mbuf* first = nullptr;
   {
     auto mapping = DmaMapping::map_mempool(table, *pool);
-    INFO((mapping ? std::string() : vf::to_string(mapping.error())));
+    INFO((mapping ? std::string() : fmt::format("{}", mapping.error())));
     REQUIRE(mapping.has_value());
     CHECK(table.size() == mapping->ranges().size());
     CHECK(table.size() == pool->nb_mem_chunks);
@@ -252,7 +252,7 @@ TEST_CASE("DMA zone: a ring is 128-byte aligned, zeroed, mapped at its IOVA, gon
   constexpr size_t kRingBytes = 512 * 16;  // 512 advanced descriptors
   {
     auto zone = DmaZone::reserve(table, "vf0-rx0", kRingBytes);
-    INFO((zone ? std::string() : vf::to_string(zone.error())));
+    INFO((zone ? std::string() : fmt::format("{}", zone.error())));
     REQUIRE(zone.has_value());
     CHECK(reinterpret_cast<uintptr_t>(zone->addr()) % DmaZone::kRingAlign == 0);
     CHECK(zone->iova().value() % DmaZone::kRingAlign == 0);

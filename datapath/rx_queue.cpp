@@ -1,4 +1,4 @@
-#include "vf_driver/rx_queue.hpp"
+#include "datapath/rx_queue.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -9,9 +9,9 @@
 
 #include "hal/ixgbe/queue_regs.hpp"
 #include "hal/ixgbe/regs_vf.hpp"
-#include "vf_driver/barriers.hpp"
+#include "datapath/barriers.hpp"
 
-namespace vf {
+namespace dp {
 
 namespace ix = hal::ixgbe;
 namespace vfr = hal::ixgbe::vf;
@@ -257,4 +257,4 @@ void RxQueue::release() noexcept {
   bar_ = nullptr;
 }
 
-}  // namespace vf
+}  // namespace dp

@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-namespace vf {
+namespace dp {
 
 /// What went wrong in the DPDK glue.
 enum class DpdkErrc {
@@ -113,17 +113,17 @@ class Eal {
 /// DPDK objects kept in other statics must be gone before exit runs this one's destructor.
 const std::expected<Eal, DpdkError>& shared_eal();
 
-}  // namespace vf
+}  // namespace dp
 
 template <>
-struct fmt::formatter<vf::DpdkErrc> : fmt::formatter<std::string_view> {
-  auto format(vf::DpdkErrc c, format_context& ctx) const {
-    return fmt::formatter<std::string_view>::format(vf::to_string(c), ctx);
+struct fmt::formatter<dp::DpdkErrc> : fmt::formatter<std::string_view> {
+  auto format(dp::DpdkErrc c, format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(dp::to_string(c), ctx);
   }
 };
 template <>
-struct fmt::formatter<vf::DpdkError> : fmt::formatter<std::string_view> {
-  auto format(const vf::DpdkError& e, format_context& ctx) const {
-    return fmt::formatter<std::string_view>::format(vf::to_string(e), ctx);
+struct fmt::formatter<dp::DpdkError> : fmt::formatter<std::string_view> {
+  auto format(const dp::DpdkError& e, format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(dp::to_string(e), ctx);
   }
 };

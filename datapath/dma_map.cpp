@@ -1,4 +1,4 @@
-#include "vf_driver/dma_map.hpp"
+#include "datapath/dma_map.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -9,7 +9,7 @@
 #include <rte_mempool.h>
 #include <rte_memzone.h>
 
-namespace vf {
+namespace dp {
 
 namespace {
 
@@ -173,4 +173,4 @@ void DmaZone::release() {
   if (mz_ != nullptr) rte_memzone_free(std::exchange(mz_, nullptr));
 }
 
-}  // namespace vf
+}  // namespace dp

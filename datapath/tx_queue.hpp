@@ -22,12 +22,12 @@
 #include "hal/clock.hpp"
 #include "hal/ixgbe/descriptors.hpp"
 #include "hal/pci_function.hpp"
-#include "vf_driver/dma_map.hpp"
-#include "vf_driver/queue_setup.hpp"
+#include "datapath/dma_map.hpp"
+#include "datapath/queue_setup.hpp"
 
 struct rte_mbuf;
 
-namespace vf {
+namespace dp {
 
 struct TxQueueOptions {
   /// Descriptors between two RS bits. 0 picks min(32, ring_size / 2). Clamped to 1..ring_size/2.
@@ -127,4 +127,4 @@ class TxQueue {
   hal::Waiter* waiter_ = nullptr;
 };
 
-}  // namespace vf
+}  // namespace dp

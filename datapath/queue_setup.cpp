@@ -1,11 +1,11 @@
-#include "vf_driver/queue_setup.hpp"
+#include "datapath/queue_setup.hpp"
 
 #include <atomic>
 #include <bit>
 
 #include "hal/ixgbe/regs_vf.hpp"
 
-namespace vf {
+namespace dp {
 
 std::string_view to_string(QueueErrc c) {
   switch (c) {
@@ -71,4 +71,4 @@ std::expected<DmaZone, QueueError> reserve_ring(hal::PciFunction& fn, std::strin
 }
 
 }  // namespace detail
-}  // namespace vf
+}  // namespace dp

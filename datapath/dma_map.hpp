@@ -11,12 +11,12 @@
 
 #include "hal/dma_domain.hpp"
 #include "hal/types.hpp"
-#include "vf_driver/eal.hpp"
+#include "datapath/eal.hpp"
 
 struct rte_mempool;
 struct rte_memzone;
 
-namespace vf {
+namespace dp {
 
 /// Mappings of host memory in one DMA domain, each removed (DmaDomain::unmap) on destruction.
 /// Move-only. The domain must outlive the object, and the memory must stay allocated while it
@@ -110,4 +110,4 @@ class DmaZone {
   size_t len_ = 0;
 };
 
-}  // namespace vf
+}  // namespace dp

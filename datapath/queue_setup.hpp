@@ -13,9 +13,9 @@
 #include "hal/pci_function.hpp"
 #include "hal/register_io.hpp"
 #include "hal/types.hpp"
-#include "vf_driver/dma_map.hpp"
+#include "datapath/dma_map.hpp"
 
-namespace vf {
+namespace dp {
 
 /// What went wrong setting a queue up.
 enum class QueueErrc {
@@ -61,17 +61,17 @@ std::expected<DmaZone, QueueError> reserve_ring(hal::PciFunction& fn, std::strin
                                                 unsigned queue, size_t len);
 
 }  // namespace detail
-}  // namespace vf
+}  // namespace dp
 
 template <>
-struct fmt::formatter<vf::QueueErrc> : fmt::formatter<std::string_view> {
-  auto format(vf::QueueErrc c, format_context& ctx) const {
-    return fmt::formatter<std::string_view>::format(vf::to_string(c), ctx);
+struct fmt::formatter<dp::QueueErrc> : fmt::formatter<std::string_view> {
+  auto format(dp::QueueErrc c, format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(dp::to_string(c), ctx);
   }
 };
 template <>
-struct fmt::formatter<vf::QueueError> : fmt::formatter<std::string_view> {
-  auto format(const vf::QueueError& e, format_context& ctx) const {
-    return fmt::formatter<std::string_view>::format(vf::to_string(e), ctx);
+struct fmt::formatter<dp::QueueError> : fmt::formatter<std::string_view> {
+  auto format(const dp::QueueError& e, format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(dp::to_string(e), ctx);
   }
 };

@@ -1,4 +1,4 @@
-#include "vf_driver/eal.hpp"
+#include "datapath/eal.hpp"
 
 #include <sched.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
-namespace vf {
+namespace dp {
 
 namespace {
 
@@ -99,7 +99,7 @@ std::expected<Eal, DpdkError> Eal::init(const EalOptions& opts) {
     g_state.store(kDone, std::memory_order_release);
     if (err == EALREADY) {
       return std::unexpected(DpdkError{DpdkErrc::kAlreadyInitialised,
-                                       "rte_eal_init was called outside vf::Eal"});
+                                       "rte_eal_init was called outside dp::Eal"});
     }
     // A failure after the runtime directory was made leaves it empty; rmdir takes only that.
     if (const char* dir = rte_eal_get_runtime_dir(); dir != nullptr && dir[0] != '\0')
@@ -143,4 +143,4 @@ const std::expected<Eal, DpdkError>& shared_eal() {
   return eal;
 }
 
-}  // namespace vf
+}  // namespace dp

@@ -1,4 +1,4 @@
-#include "vf_driver/tx_queue.hpp"
+#include "datapath/tx_queue.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -8,9 +8,9 @@
 
 #include "hal/ixgbe/queue_regs.hpp"
 #include "hal/ixgbe/regs_vf.hpp"
-#include "vf_driver/barriers.hpp"
+#include "datapath/barriers.hpp"
 
-namespace vf {
+namespace dp {
 
 namespace ix = hal::ixgbe;
 namespace vfr = hal::ixgbe::vf;
@@ -228,4 +228,4 @@ void TxQueue::release() noexcept {
   bar_ = nullptr;
 }
 
-}  // namespace vf
+}  // namespace dp

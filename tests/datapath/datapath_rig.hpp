@@ -18,17 +18,17 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "pf_rig.hpp"
-#include "vf_driver/dma_map.hpp"
-#include "vf_driver/eal.hpp"
-#include "vf_driver/rx_queue.hpp"
-#include "vf_driver/tx_queue.hpp"
+#include "tests/vf/pf_rig.hpp"
+#include "datapath/dma_map.hpp"
+#include "datapath/eal.hpp"
+#include "datapath/rx_queue.hpp"
+#include "datapath/tx_queue.hpp"
 
 namespace vftest {
 
 inline void require_eal() {
-  const auto& e = vf::shared_eal();
-  INFO((e ? std::string() : vf::to_string(e.error())));
+  const auto& e = dp::shared_eal();
+  INFO((e ? std::string() : fmt::format("{}", e.error())));
   REQUIRE(e.has_value());
 }
 
@@ -53,14 +53,14 @@ inline MempoolPtr make_pool(unsigned n) {
 struct VfPort {
   std::unique_ptr<vf::VfDriver> drv;
   MempoolPtr pool;
-  vf::DmaMapping mapping;
-  std::optional<vf::TxQueue> tx;
-  std::optional<vf::RxQueue> rx;
+  dp::DmaMapping mapping;
+  std::optional<dp::TxQueue> tx;
+  std::optional<dp::RxQueue> rx;
   unsigned pool_size = 0;
 };
 
 inline void require_ok(const std::expected<void, vf::Error>& r) {
-  INFO((r ? std::string() : vf::to_string(r.error())));
+  INFO((r ? std::string() : fmt::format("{}", r.error())));
   REQUIRE(r.has_value());
 }
 
@@ -77,8 +77,8 @@ struct DatapathRig : PfRig {
       require_ok(p.drv->set_mtu(9000));
       p.pool = make_pool(kPoolSize);
       p.pool_size = kPoolSize;
-      auto m = vf::DmaMapping::map_mempool(fn(i).dma(), *p.pool);
-      INFO((m ? std::string() : vf::to_string(m.error())));
+      auto m = dp::DmaMapping::map_mempool(fn(i).dma(), *p.pool);
+      INFO((m ? std::string() : fmt::format("{}", m.error())));
       REQUIRE(m.has_value());
       p.mapping = std::move(*m);
       setup_queues(i);
@@ -91,16 +91,16 @@ struct DatapathRig : PfRig {
   }
 
   /// (Re)creates queue 0 of VF `i` (old queues are destroyed first).
-  void setup_queues(unsigned i, vf::RxQueueOptions rx_opts = {}, vf::TxQueueOptions tx_opts = {}) {
+  void setup_queues(unsigned i, dp::RxQueueOptions rx_opts = {}, dp::TxQueueOptions tx_opts = {}) {
     VfPort& p = ports[i];
     p.rx.reset();
     p.tx.reset();
-    auto tx = vf::TxQueue::create(fn(i), hal::QueueId{0}, ring_size, tx_opts);
-    INFO((tx ? std::string() : vf::to_string(tx.error())));
+    auto tx = dp::TxQueue::create(fn(i), hal::QueueId{0}, ring_size, tx_opts);
+    INFO((tx ? std::string() : fmt::format("{}", tx.error())));
     REQUIRE(tx.has_value());
     p.tx.emplace(std::move(*tx));
-    auto rx = vf::RxQueue::create(fn(i), hal::QueueId{0}, ring_size, p.pool.get(), rx_opts);
-    INFO((rx ? std::string() : vf::to_string(rx.error())));
+    auto rx = dp::RxQueue::create(fn(i), hal::QueueId{0}, ring_size, p.pool.get(), rx_opts);
+    INFO((rx ? std::string() : fmt::format("{}", rx.error())));
     REQUIRE(rx.has_value());
     p.rx.emplace(std::move(*rx));
   }

@@ -21,7 +21,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace vf {
+namespace dp {
 
 /// Orders every later load after the DD load before it. Pairs with the device's write of the
 /// descriptor's status word last (sim: store_release of status_error / TX status).
@@ -48,4 +48,4 @@ inline uint32_t load_dma_word(const uint32_t& word) {
   return std::atomic_ref<uint32_t>(const_cast<uint32_t&>(word)).load(std::memory_order_relaxed);
 }
 
-}  // namespace vf
+}  // namespace dp
