@@ -3,8 +3,6 @@
 #include <atomic>
 #include <bit>
 
-#include "hal/ixgbe/regs_vf.hpp"
-
 namespace dp {
 
 std::string_view to_string(QueueErrc c) {
@@ -14,6 +12,7 @@ std::string_view to_string(QueueErrc c) {
     case QueueErrc::kNoMemory: return "no memory";
     case QueueErrc::kDma: return "DMA mapping failed";
     case QueueErrc::kEnableTimeout: return "queue enable timeout";
+    case QueueErrc::kNotReady: return "not ready";
   }
   return "unknown";
 }
@@ -22,12 +21,11 @@ std::string to_string(const QueueError& e) { return fmt::format("{}: {}", e.code
 
 namespace detail {
 
-std::expected<void, QueueError> check_ring(unsigned queue, unsigned ring_size) {
-  if (queue >= hal::ixgbe::vf::kMaxQueues) {
-    return std::unexpected(QueueError{QueueErrc::kInvalidArgument,
-                                      fmt::format("queue {} >= {}", queue,
-                                                  hal::ixgbe::vf::kMaxQueues)});
-  }
+QueueError bad_queue(std::string_view what, unsigned queue, unsigned limit) {
+  return QueueError{QueueErrc::kInvalidArgument, fmt::format("{} {} >= {}", what, queue, limit)};
+}
+
+std::expected<void, QueueError> check_ring(unsigned ring_size) {
   if (ring_size < kMinRing || ring_size > kMaxRing || !std::has_single_bit(ring_size)) {
     return std::unexpected(QueueError{
         QueueErrc::kInvalidArgument,

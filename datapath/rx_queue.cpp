@@ -27,7 +27,15 @@ constexpr uint16_t kRefillBatch = 64;
 std::expected<RxQueue, QueueError> RxQueue::create(hal::PciFunction& fn, hal::QueueId queue,
                                                    uint16_t ring_size, rte_mempool* mp,
                                                    RxQueueOptions opts) {
-  if (auto r = detail::check_ring(queue.value(), ring_size); !r) return std::unexpected(r.error());
+  const auto regs = vf_rx_regs(queue);
+  if (!regs) return std::unexpected(detail::bad_queue("VF queue", queue.value(), vfr::kMaxQueues));
+  return create(fn, *regs, ring_size, mp, opts);
+}
+
+std::expected<RxQueue, QueueError> RxQueue::create(hal::PciFunction& fn, const RxQueueRegs& regs,
+                                                   uint16_t ring_size, rte_mempool* mp,
+                                                   RxQueueOptions opts) {
+  if (auto r = detail::check_ring(ring_size); !r) return std::unexpected(r.error());
   if (mp == nullptr || mp->private_data_size < sizeof(rte_pktmbuf_pool_private)) {
     return std::unexpected(QueueError{QueueErrc::kInvalidArgument, "not an rte_pktmbuf pool"});
   }
@@ -40,8 +48,8 @@ std::expected<RxQueue, QueueError> RxQueue::create(hal::PciFunction& fn, hal::Qu
   }
   RxQueue q;
   q.bar_ = &fn.bar0();
-  q.queue_ = queue;
-  q.rdt_ = vfr::VFRDT(queue.value());
+  q.regs_ = regs;
+  q.rdt_ = regs.rdt;
   q.mp_ = mp;
   q.size_ = ring_size;
   q.mask_ = static_cast<uint16_t>(ring_size - 1);
@@ -58,7 +66,7 @@ std::expected<RxQueue, QueueError> RxQueue::create(hal::PciFunction& fn, hal::Qu
   q.waiter_ = opts.waiter;
   q.sw_ring_ = std::make_unique<rte_mbuf*[]>(ring_size);  // value-initialised: all null
 
-  auto zone = detail::reserve_ring(fn, "rx", queue.value(), size_t{ring_size} * sizeof(ix::AdvRxDesc));
+  auto zone = detail::reserve_ring(fn, "rx", regs.index, size_t{ring_size} * sizeof(ix::AdvRxDesc));
   if (!zone) return std::unexpected(zone.error());
   q.zone_ = std::make_unique<DmaZone>(std::move(*zone));
   q.ring_ = static_cast<ix::AdvRxDesc*>(q.zone_->addr());
@@ -70,25 +78,26 @@ std::expected<RxQueue, QueueError> RxQueue::create(hal::PciFunction& fn, hal::Qu
 
 std::expected<void, QueueError> RxQueue::program(hal::Waiter* waiter) {
   // 82599 datasheet 4.6.7 (receive initialisation) and the queue enable it describes, in the order
-  // ixgbevf_configure_rx_ring uses: the queue must be off while its ring registers change.
+  // ixgbevf_configure_rx_ring uses: the queue must be off while its ring registers change. The
+  // PF's own queues take the same steps on their absolute registers.
   hal::RegisterIo& bar = *bar_;
-  const unsigned n = queue_.value();
-  bar.clear_bits(vfr::VFRXDCTL(n), ix::rxdctl::kEnable);
-  if (auto r = detail::wait_ctl_bit(bar, vfr::VFRXDCTL(n), ix::rxdctl::kEnable, false, waiter); !r) {
-    return r;
+  const RxQueueRegs& r = regs_;
+  bar.clear_bits(r.rxdctl, ix::rxdctl::kEnable);
+  if (auto w = detail::wait_ctl_bit(bar, r.rxdctl, ix::rxdctl::kEnable, false, waiter); !w) {
+    return w;
   }
   const uint64_t base = zone_->iova().value();
-  bar.write(vfr::VFRDBAL(n), static_cast<uint32_t>(base));
-  bar.write(vfr::VFRDBAH(n), static_cast<uint32_t>(base >> 32));
-  bar.write(vfr::VFRDLEN(n), uint32_t{size_} * sizeof(ix::AdvRxDesc));
+  bar.write(r.rdbal, static_cast<uint32_t>(base));
+  bar.write(r.rdbah, static_cast<uint32_t>(base >> 32));
+  bar.write(r.rdlen, uint32_t{size_} * sizeof(ix::AdvRxDesc));
   // Advanced one-buffer descriptors, no header buffer; DROP_EN so a full ring drops its own
   // frames instead of stalling the shared packet buffer (ixgbevf always sets it).
-  bar.write(vfr::VFSRRCTL(n), ((buf_size_ >> ix::srrctl::kBsizePktShift) & ix::srrctl::kBsizePktMask) |
-                                  ix::srrctl::kDescTypeAdvOneBuf | ix::srrctl::kDropEn);
-  bar.write(vfr::VFRDH(n), 0);
-  bar.write(vfr::VFRDT(n), 0);
-  bar.write(vfr::VFRXDCTL(n), ix::rxdctl::kEnable | vme_);
-  return detail::wait_ctl_bit(bar, vfr::VFRXDCTL(n), ix::rxdctl::kEnable, true, waiter);
+  bar.write(r.srrctl, ((buf_size_ >> ix::srrctl::kBsizePktShift) & ix::srrctl::kBsizePktMask) |
+                          ix::srrctl::kDescTypeAdvOneBuf | ix::srrctl::kDropEn);
+  bar.write(r.rdh, 0);
+  write_tail(0);
+  bar.write(r.rxdctl, ix::rxdctl::kEnable | vme_);
+  return detail::wait_ctl_bit(bar, r.rxdctl, ix::rxdctl::kEnable, true, waiter);
 }
 
 std::expected<void, QueueError> RxQueue::fill_all() {
@@ -108,7 +117,7 @@ std::expected<void, QueueError> RxQueue::fill_all() {
   // The descriptors must be in memory before the device may fetch them (pairs with the
   // device reading descriptors only below the tail it sees).
   dma_wmb();
-  bar_->write(rdt_, static_cast<uint32_t>(size_ - 1));
+  write_tail(static_cast<uint32_t>(size_ - 1));
   return {};
 }
 
@@ -207,18 +216,18 @@ void RxQueue::refill() {
   // in memory before RDT moves. RDT = the last slot given, so RDT stays one behind next_ when
   // everything was given.
   dma_wmb();
-  bar_->write(rdt_, static_cast<uint32_t>((at - 1) & mask_));
+  write_tail(static_cast<uint32_t>((at - 1) & mask_));
 }
 
 bool RxQueue::enabled() const {
-  const uint32_t v = bar_->read(vfr::VFRXDCTL(queue_.value()));
+  const uint32_t v = bar_->read(regs_.rxdctl);
   return v != hal::kDeviceGone && (v & ix::rxdctl::kEnable) != 0;
 }
 
 RxQueue::RxQueue(RxQueue&& o) noexcept
     : bar_(std::exchange(o.bar_, nullptr)),
-      queue_(o.queue_),
       rdt_(o.rdt_),
+      regs_(o.regs_),
       zone_(std::move(o.zone_)),
       ring_(std::exchange(o.ring_, nullptr)),
       sw_ring_(std::move(o.sw_ring_)),
@@ -244,9 +253,8 @@ void RxQueue::release() noexcept {
   // Stop the device first (datasheet 4.6.7: clear ENABLE, wait until it reads back clear),
   // so no DMA reaches a buffer after it went back to the pool. A device that is gone or a
   // queue a VF reset already cleared reads back at once.
-  bar_->clear_bits(vfr::VFRXDCTL(queue_.value()), ix::rxdctl::kEnable);
-  (void)detail::wait_ctl_bit(*bar_, vfr::VFRXDCTL(queue_.value()), ix::rxdctl::kEnable, false,
-                             waiter_);
+  bar_->clear_bits(regs_.rxdctl, ix::rxdctl::kEnable);
+  (void)detail::wait_ctl_bit(*bar_, regs_.rxdctl, ix::rxdctl::kEnable, false, waiter_);
   if (first_seg_ != nullptr) {
     last_seg_->next = nullptr;
     rte_pktmbuf_free(first_seg_);

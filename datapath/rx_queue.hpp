@@ -1,13 +1,15 @@
 #pragma once
-// One 82599 VF receive queue: an advanced one-buffer descriptor ring (spec 5a) filled with
-// mbufs from an rte_mempool, and rx_burst with rte_eth_rx_burst's contract.
+// One 82599 receive queue: an advanced one-buffer descriptor ring (spec 5a) filled with mbufs
+// from an rte_mempool, and rx_burst with rte_eth_rx_burst's contract. A VF drives its queues
+// through its VF-relative registers, the PF its default pool's queues through the absolute ones
+// (RxQueueRegs, queue_setup.hpp); everything else is the same code.
 //
 // Ownership of the ring (the usual one for Intel NICs): the hardware owns the descriptors from
 // RDH up to, not including, RDT; we own the rest. We keep RDT one behind our next descriptor to
 // check, so RDH == RDT always means "no descriptor for the hardware", never "all of them".
 //
 // After a VF reset (VfDriver::counters().resets changed) the device has forgotten the queue:
-// destroy it and create a new one.
+// destroy it and create a new one. The PF's queues: see pf::HostQueues (pf_driver/host_queues.hpp).
 
 #include <cstdint>
 #include <expected>
@@ -37,8 +39,9 @@ struct RxQueueOptions {
   hal::Waiter* waiter = nullptr;
 };
 
-/// A receive queue of one VF. Move-only; destruction clears RXDCTL.ENABLE (bounded wait) and
-/// returns every mbuf the queue still owns to its pool, then frees the ring memory.
+/// A receive queue of one function (a VF, or the PF's default pool). Move-only; destruction
+/// clears RXDCTL.ENABLE (bounded wait) and returns every mbuf the queue still owns to its pool,
+/// then frees the ring memory.
 ///
 /// The mempool must outlive the queue and be mapped into the function's DMA domain (DmaMapping)
 /// for the queue's whole life; the function must outlive it too.
@@ -60,6 +63,14 @@ class RxQueue {
   static std::expected<RxQueue, QueueError> create(hal::PciFunction& fn, hal::QueueId queue,
                                                    uint16_t ring_size, rte_mempool* mp,
                                                    RxQueueOptions opts = {});
+  /// The same setup on the queue `regs` describes, through `fn`'s BAR0: vf_rx_regs(q) on a VF,
+  /// pf_rx_regs(absolute queue) on the PF. The ring is mapped into `fn`'s DMA domain, which
+  /// must be the domain the device uses for that queue (the PF's for its own pool's queues).
+  /// Which queues a function may drive is the caller's business (pf::HostQueues checks the
+  /// PF's). Errors: as above, except the queue range (the layout already holds a valid queue).
+  static std::expected<RxQueue, QueueError> create(hal::PciFunction& fn, const RxQueueRegs& regs,
+                                                   uint16_t ring_size, rte_mempool* mp,
+                                                   RxQueueOptions opts = {});
 
   RxQueue(RxQueue&& other) noexcept;
   RxQueue& operator=(RxQueue&&) = delete;
@@ -78,7 +89,10 @@ class RxQueue {
   /// has fewer descriptors and may drop). No allocation besides the mempool, no lock.
   uint16_t rx_burst(rte_mbuf** pkts, uint16_t n);
 
-  hal::QueueId queue() const { return queue_; }
+  /// The queue as its function numbers it: VF-relative, or absolute for the PF.
+  hal::QueueId queue() const { return hal::QueueId{regs_.index}; }
+  /// The registers the queue was set up on.
+  const RxQueueRegs& regs() const { return regs_; }
   uint16_t ring_size() const { return size_; }
   /// Buffer size programmed into SRRCTL.BSIZEPKT, in bytes.
   uint32_t buffer_size() const { return buf_size_; }
@@ -95,11 +109,13 @@ class RxQueue {
   std::expected<void, QueueError> fill_all();
   /// Gives the held descriptors back, bulk-allocated, with one RDT write.
   void refill();
+  /// The doorbell: every RDT write goes through here (setup, first fill, refills).
+  void write_tail(uint32_t tail) { bar_->write(rdt_, tail); }
   void release() noexcept;
 
   hal::RegisterIo* bar_ = nullptr;  // null once moved from
-  hal::QueueId queue_{0};
-  hal::Reg32 rdt_{0};               // cached doorbell
+  hal::Reg32 rdt_{0};               // cached doorbell (regs_.rdt)
+  RxQueueRegs regs_;                // the rest of the queue's registers: cold path only
   std::unique_ptr<DmaZone> zone_;
   hal::ixgbe::AdvRxDesc* ring_ = nullptr;
   std::unique_ptr<rte_mbuf*[]> sw_ring_;  // the mbuf behind each descriptor (null: none)

@@ -25,11 +25,18 @@ constexpr size_t kHeadWbSpace = 128;
 
 std::expected<TxQueue, QueueError> TxQueue::create(hal::PciFunction& fn, hal::QueueId queue,
                                                    uint16_t ring_size, TxQueueOptions opts) {
-  if (auto r = detail::check_ring(queue.value(), ring_size); !r) return std::unexpected(r.error());
+  const auto regs = vf_tx_regs(queue);
+  if (!regs) return std::unexpected(detail::bad_queue("VF queue", queue.value(), vfr::kMaxQueues));
+  return create(fn, *regs, ring_size, opts);
+}
+
+std::expected<TxQueue, QueueError> TxQueue::create(hal::PciFunction& fn, const TxQueueRegs& regs,
+                                                   uint16_t ring_size, TxQueueOptions opts) {
+  if (auto r = detail::check_ring(ring_size); !r) return std::unexpected(r.error());
   TxQueue q;
   q.bar_ = &fn.bar0();
-  q.queue_ = queue;
-  q.tdt_ = vfr::VFTDT(queue.value());
+  q.regs_ = regs;
+  q.tdt_ = regs.tdt;
   q.size_ = ring_size;
   q.mask_ = static_cast<uint16_t>(ring_size - 1);
   const uint16_t dflt = std::min<uint16_t>(kDefaultThresh, ring_size / 2);
@@ -50,7 +57,7 @@ std::expected<TxQueue, QueueError> TxQueue::create(hal::PciFunction& fn, hal::Qu
   q.nb_since_rs_ = 0;
 
   const size_t ring_bytes = size_t{ring_size} * sizeof(ix::AdvTxDesc);
-  auto zone = detail::reserve_ring(fn, "tx", queue.value(),
+  auto zone = detail::reserve_ring(fn, "tx", regs.index,
                                    ring_bytes + (opts.head_writeback ? kHeadWbSpace : 0));
   if (!zone) return std::unexpected(zone.error());
   q.zone_ = std::make_unique<DmaZone>(std::move(*zone));
@@ -64,31 +71,32 @@ std::expected<TxQueue, QueueError> TxQueue::create(hal::PciFunction& fn, hal::Qu
 
 std::expected<void, QueueError> TxQueue::program(hal::Waiter* waiter) {
   // 82599 datasheet 4.6.8 (transmit initialisation) and the queue enable it describes, in the
-  // order ixgbevf_configure_tx_ring uses: off, base/length, head/tail, write-back, enable.
+  // order ixgbevf_configure_tx_ring uses: off, base/length, head/tail, write-back, enable. The
+  // PF's own queues take the same steps on their absolute registers.
   hal::RegisterIo& bar = *bar_;
-  const unsigned n = queue_.value();
-  bar.clear_bits(vfr::VFTXDCTL(n), ix::txdctl::kEnable);
-  if (auto r = detail::wait_ctl_bit(bar, vfr::VFTXDCTL(n), ix::txdctl::kEnable, false, waiter); !r) {
-    return r;
+  const TxQueueRegs& r = regs_;
+  bar.clear_bits(r.txdctl, ix::txdctl::kEnable);
+  if (auto w = detail::wait_ctl_bit(bar, r.txdctl, ix::txdctl::kEnable, false, waiter); !w) {
+    return w;
   }
   const uint64_t base = zone_->iova().value();
-  bar.write(vfr::VFTDBAL(n), static_cast<uint32_t>(base));
-  bar.write(vfr::VFTDBAH(n), static_cast<uint32_t>(base >> 32));
-  bar.write(vfr::VFTDLEN(n), uint32_t{size_} * sizeof(ix::AdvTxDesc));
-  bar.write(vfr::VFTDH(n), 0);
-  bar.write(vfr::VFTDT(n), 0);
+  bar.write(r.tdbal, static_cast<uint32_t>(base));
+  bar.write(r.tdbah, static_cast<uint32_t>(base >> 32));
+  bar.write(r.tdlen, uint32_t{size_} * sizeof(ix::AdvTxDesc));
+  bar.write(r.tdh, 0);
+  write_tail(0);
   if (head_wb_ != nullptr) {
     // Spec 5b: a 4-byte aligned address in TDWBAL[31:2]/TDWBAH, HEAD_WB_ENABLE in b0.
     const uint64_t wb = base + uint64_t{size_} * sizeof(ix::AdvTxDesc);
-    bar.write(vfr::VFTDWBAH(n), static_cast<uint32_t>(wb >> 32));
-    bar.write(vfr::VFTDWBAL(n), static_cast<uint32_t>(wb) | ix::tdwbal::kHeadWbEnable);
+    bar.write(r.tdwbah, static_cast<uint32_t>(wb >> 32));
+    bar.write(r.tdwbal, static_cast<uint32_t>(wb) | ix::tdwbal::kHeadWbEnable);
   } else {
     // They survive a VF reset (spec 3e): clear them, or the device might write an old address.
-    bar.write(vfr::VFTDWBAL(n), 0);
-    bar.write(vfr::VFTDWBAH(n), 0);
+    bar.write(r.tdwbal, 0);
+    bar.write(r.tdwbah, 0);
   }
-  bar.write(vfr::VFTXDCTL(n), ix::txdctl::kEnable);
-  return detail::wait_ctl_bit(bar, vfr::VFTXDCTL(n), ix::txdctl::kEnable, true, waiter);
+  bar.write(r.txdctl, ix::txdctl::kEnable);
+  return detail::wait_ctl_bit(bar, r.txdctl, ix::txdctl::kEnable, true, waiter);
 }
 
 uint16_t TxQueue::tx_burst(rte_mbuf** pkts, uint16_t n) {
@@ -130,7 +138,7 @@ uint16_t TxQueue::tx_burst(rte_mbuf** pkts, uint16_t n) {
     // Pairs with the device reading descriptors only below the TDT it sees: every descriptor
     // of the burst is in memory before the doorbell.
     dma_wmb();
-    bar_->write(tdt_, tail);
+    write_tail(tail);
     tail_ = tail;
   }
   return nb_tx;
@@ -191,14 +199,14 @@ void TxQueue::free_range(uint16_t to) {
 }
 
 bool TxQueue::enabled() const {
-  const uint32_t v = bar_->read(vfr::VFTXDCTL(queue_.value()));
+  const uint32_t v = bar_->read(regs_.txdctl);
   return v != hal::kDeviceGone && (v & ix::txdctl::kEnable) != 0;
 }
 
 TxQueue::TxQueue(TxQueue&& o) noexcept
     : bar_(std::exchange(o.bar_, nullptr)),
-      queue_(o.queue_),
       tdt_(o.tdt_),
+      regs_(o.regs_),
       zone_(std::move(o.zone_)),
       ring_(std::exchange(o.ring_, nullptr)),
       head_wb_(std::exchange(o.head_wb_, nullptr)),
@@ -219,9 +227,8 @@ TxQueue::~TxQueue() { release(); }
 void TxQueue::release() noexcept {
   if (bar_ == nullptr) return;
   // Stop the device before its buffers go back to their pools (datasheet 4.6.8).
-  bar_->clear_bits(vfr::VFTXDCTL(queue_.value()), ix::txdctl::kEnable);
-  (void)detail::wait_ctl_bit(*bar_, vfr::VFTXDCTL(queue_.value()), ix::txdctl::kEnable, false,
-                             waiter_);
+  bar_->clear_bits(regs_.txdctl, ix::txdctl::kEnable);
+  (void)detail::wait_ctl_bit(*bar_, regs_.txdctl, ix::txdctl::kEnable, false, waiter_);
   for (uint16_t i = 0; sw_ring_ && i < size_; ++i) {
     if (sw_ring_[i].mbuf != nullptr) rte_pktmbuf_free_seg(sw_ring_[i].mbuf);
   }

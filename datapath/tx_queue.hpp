@@ -1,6 +1,7 @@
 #pragma once
-// One 82599 VF transmit queue: an advanced data descriptor ring (spec 5b), and tx_burst with
-// rte_eth_tx_burst's contract.
+// One 82599 transmit queue: an advanced data descriptor ring (spec 5b), and tx_burst with
+// rte_eth_tx_burst's contract. A VF drives its queues through its VF-relative registers, the PF
+// its default pool's queues through the absolute ones (TxQueueRegs, queue_setup.hpp).
 //
 // Ownership of the ring: we own the tail (TDT) and write descriptors from it; the hardware owns
 // [TDH, TDT) and moves the head. One slot always stays empty (TDT never catches up with TDH from
@@ -13,7 +14,8 @@
 // write-back the device stores TDH into memory instead, and cleanup frees everything before it.
 //
 // After a VF reset (VfDriver::counters().resets changed) the device has forgotten the queue:
-// destroy it (which frees the mbufs still in flight) and create a new one.
+// destroy it (which frees the mbufs still in flight) and create a new one. The PF's queues: see
+// pf::HostQueues (pf_driver/host_queues.hpp).
 
 #include <cstdint>
 #include <expected>
@@ -41,8 +43,9 @@ struct TxQueueOptions {
   hal::Waiter* waiter = nullptr;
 };
 
-/// A transmit queue of one VF. Move-only; destruction clears TXDCTL.ENABLE (bounded wait) and
-/// frees every mbuf the queue still owns (sent or not), then frees the ring memory.
+/// A transmit queue of one function (a VF, or the PF's default pool). Move-only; destruction
+/// clears TXDCTL.ENABLE (bounded wait) and frees every mbuf the queue still owns (sent or not),
+/// then frees the ring memory.
 ///
 /// Every mbuf given to tx_burst must come from a pool mapped into the function's DMA domain
 /// while the queue may still send it. The function must outlive the queue.
@@ -61,6 +64,12 @@ class TxQueue {
   /// Errors: kInvalidArgument (queue >= 8, bad ring size), kNoMemory, kDma, kNoDevice,
   /// kEnableTimeout.
   static std::expected<TxQueue, QueueError> create(hal::PciFunction& fn, hal::QueueId queue,
+                                                   uint16_t ring_size, TxQueueOptions opts = {});
+  /// The same setup on the queue `regs` describes, through `fn`'s BAR0: vf_tx_regs(q) on a VF,
+  /// pf_tx_regs(absolute queue) on the PF. The ring (and head write-back word) is mapped into
+  /// `fn`'s DMA domain, which must be the domain the device uses for that queue. Errors: as
+  /// above, except the queue range (the layout already holds a valid queue).
+  static std::expected<TxQueue, QueueError> create(hal::PciFunction& fn, const TxQueueRegs& regs,
                                                    uint16_t ring_size, TxQueueOptions opts = {});
 
   TxQueue(TxQueue&& other) noexcept;
@@ -85,7 +94,10 @@ class TxQueue {
   /// number of descriptors freed. For callers that want their mbufs back while the queue idles.
   uint16_t cleanup();
 
-  hal::QueueId queue() const { return queue_; }
+  /// The queue as its function numbers it: VF-relative, or absolute for the PF.
+  hal::QueueId queue() const { return hal::QueueId{regs_.index}; }
+  /// The registers the queue was set up on.
+  const TxQueueRegs& regs() const { return regs_; }
   uint16_t ring_size() const { return size_; }
   /// Descriptors free for new packets.
   uint16_t free_descriptors() const { return nb_free_; }
@@ -106,11 +118,13 @@ class TxQueue {
   uint16_t clean_once();
   /// Frees the segments of descriptors (last_cleaned_, to] in bulk.
   void free_range(uint16_t to);
+  /// The doorbell: every TDT write goes through here (setup and tx_burst).
+  void write_tail(uint32_t tail) { bar_->write(tdt_, tail); }
   void release() noexcept;
 
   hal::RegisterIo* bar_ = nullptr;  // null once moved from
-  hal::QueueId queue_{0};
-  hal::Reg32 tdt_{0};               // cached doorbell
+  hal::Reg32 tdt_{0};               // cached doorbell (regs_.tdt)
+  TxQueueRegs regs_;                // the rest of the queue's registers: cold path only
   std::unique_ptr<DmaZone> zone_;
   hal::ixgbe::AdvTxDesc* ring_ = nullptr;
   uint32_t* head_wb_ = nullptr;     // head write-back word, null without it

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 
 #include "hal/ixgbe/ids.hpp"
 #include "hal/ixgbe/regs_pf.hpp"
@@ -85,6 +86,14 @@ std::expected<void, Refusal> PfDriver::set_num_vfs(unsigned n) {
   if (c.num_vfs != 0 && n != 0) {
     return refuse(ErrorCode::kBusy, fmt::format("{} VFs are enabled: set 0 first", c.num_vfs));
   }
+  // The default pool follows the VF pools (spec 6): the change would move it from under the
+  // host's queues, and hand their queue numbers to a VF.
+  if (host_.leases != 0) {
+    return refuse(ErrorCode::kBusy,
+                  fmt::format("the PF's host queues are open on pool {}: close them first",
+                              c.pf_pool()));
+  }
+  ++host_.epoch;
   if (n == 0) {
     disable_vfs();
     return {};
@@ -133,6 +142,7 @@ void PfDriver::disable_vfs() {
   }
   c.vlans.clear_all();
   c.bar0.write(reg::VMOLR(n), 0);
+  c.bar0.write(reg::PSRTYPE(n), 0);
   for (unsigned i = 0; i < reg::kNumPools / reg::pfvfspoof::kPoolsPerReg; ++i) {
     c.bar0.write(reg::PFVFSPOOF(i), 0);
   }
@@ -155,6 +165,12 @@ void PfDriver::program_vfs_after_reset(std::span<const bool> had_filter) {
   c.rar.set_pf(c.pf_mac, c.pf_pool());
   (void)c.vlans.add(0, c.pf_pool());  // the table was just cleared: cannot be full
   c.bar0.write(reg::VMOLR(c.pf_pool()), reg::vmolr::kAupe | reg::vmolr::kBam | reg::vmolr::kRompe);
+  // RSS inside the pool (MRQC VMDq + RSS): PSRTYPE.RQPL = log2(queues per pool) lets the hash
+  // pick any of the pool's queues, as Linux programs its own pools; left at 0 the pool would
+  // receive on its first queue only.
+  c.bar0.write(reg::PSRTYPE(c.pf_pool()),
+               static_cast<uint32_t>(std::countr_zero(c.layout.queues_per_pool))
+                   << reg::psrtype::kRqplShift);
   for (unsigned v = 0; v < n; ++v) {
     const hal::VfId vf(v);
     VfState& s = c.vf(vf);
@@ -180,6 +196,8 @@ void PfDriver::program_vfs_after_reset(std::span<const bool> had_filter) {
 std::expected<void, Refusal> PfDriver::reset() {
   PfCore& c = *c_;
   if (!c.initialized) return init();
+  // CTRL.RST below wipes every queue register: the host's queues must be set up again.
+  ++host_.epoch;
   // Whose MAC filter is live now (bring_up() forgets the RAR table): see
   // program_vfs_after_reset().
   std::array<bool, reg::kMaxVfs> had_filter{};
@@ -212,6 +230,25 @@ std::expected<void, Refusal> PfDriver::reset() {
 unsigned PfDriver::num_vfs() const { return c_->num_vfs; }
 unsigned PfDriver::queues_per_pool() const { return c_->layout.queues_per_pool; }
 unsigned PfDriver::num_pools() const { return c_->layout.pools; }
+
+unsigned PfDriver::default_pool() const {
+  // program_vt() writes DEF_PL = num_vfs; clear_vt() writes VT_CTL = 0, and num_vfs is 0 then.
+  return c_->pf_pool();
+}
+
+QueueRange PfDriver::host_queues() const {
+  const PfCore& c = *c_;
+  if (!c.initialized) return {};
+  if (!c.layout.enabled()) return {.first = 0, .count = 1};
+  return {.first = c.layout.queue(c.pf_pool(), 0), .count = c.layout.queues_per_pool};
+}
+
+std::expected<HostPoolLease, Refusal> PfDriver::lease_host_pool() {
+  if (!c_->initialized) {
+    return std::unexpected(Refusal{ErrorCode::kNotInitialized, "PF not initialized"});
+  }
+  return HostPoolLease(host_, default_pool(), host_queues());
+}
 
 size_t PfDriver::service_once() { return service_pass(*c_); }
 

@@ -20,6 +20,7 @@
 #include "mailbox/trace.hpp"
 #include "pf_driver/errors.hpp"
 #include "pf_driver/event_log.hpp"
+#include "pf_driver/host_pool.hpp"
 #include "pf_driver/options.hpp"
 #include "pf_driver/vf_info.hpp"
 
@@ -49,13 +50,29 @@ class PfDriver {
   /// sysfs sriov_numvfs: 0 disables the VFs; n > 0 enables n VFs (VT mode, per-VF defaults,
   /// then the SR-IOV capability). Setting the current count again succeeds and does nothing.
   /// Errors: kNotInitialized; kInvalidArgument (n > 63 or n > TotalVFs); kBusy (changing a
-  /// non-zero count to another non-zero count: go through 0); kNoDevice (no SR-IOV cap).
+  /// non-zero count to another non-zero count: go through 0; or a HostPoolLease is alive:
+  /// close the host queues first, since the change moves the default pool); kNoDevice (no
+  /// SR-IOV cap).
   std::expected<void, Refusal> set_num_vfs(unsigned n);
   unsigned num_vfs() const;
   /// Queues each pool owns (4 with <= 31 VFs, 2 above); 0 while SR-IOV is off.
   unsigned queues_per_pool() const;
   /// Pools of the current VT mode (32 or 64); 0 while SR-IOV is off.
   unsigned num_pools() const;
+
+  // ---- The PF's default pool: the host's own traffic (docs/datapath.md "PF default pool").
+
+  /// The pool VT_CTL.DEF_PL names: num_vfs() while SR-IOV is on (the pool after the VFs',
+  /// spec 6); 0 while it is off (VT_CTL is 0 and every frame from the wire goes to pool 0).
+  unsigned default_pool() const;
+  /// The absolute queues of the default pool the host may drive: its queues_per_pool() queues
+  /// from default_pool() * queues_per_pool() in VT mode; queue 0 alone without VT (MRQC is 0:
+  /// no RSS, so every received frame lands on queue 0). Empty before init().
+  QueueRange host_queues() const;
+  /// A lease on the default pool for the host's queues (see HostPoolLease): while one lives,
+  /// set_num_vfs() refuses to move the pool. pf::HostQueues takes one.
+  /// Errors: kNotInitialized.
+  std::expected<HostPoolLease, Refusal> lease_host_pool();
 
   /// One pass over all VFs, as Linux's mailbox task: for each VF with a pending event, its FLR
   /// first, then its message, then its ack. Also handles link changes (every VF is owed a
@@ -99,7 +116,9 @@ class PfDriver {
   /// and pinged, VF RX/TX stop, the init() hardware sequence runs (CTRL.RST wipes the chip;
   /// SR-IOV config space survives), VT mode and every VF's admin configuration are
   /// programmed again from software, then PFRSTD raises RSTD to every VF. The VFs reset
-  /// themselves and send their requests again. Errors: those of init().
+  /// themselves and send their requests again. The host's queues on the default pool are
+  /// wiped too (their leases turn stale()): destroy and create them again. Errors: those of
+  /// init().
   std::expected<void, Refusal> reset();
 
   /// Admin settings, negotiated state and counters of `vf`; exists == false if vf >= num_vfs().
@@ -125,6 +144,7 @@ class PfDriver {
   void program_vfs_after_reset(std::span<const bool> had_filter = {});
 
   std::unique_ptr<PfCore> c_;
+  HostPoolState host_;  // leases point here: PfDriver is neither copied nor moved
 };
 
 }  // namespace pf

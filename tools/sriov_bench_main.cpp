@@ -1,12 +1,18 @@
 // sriov-bench: data-path benchmarks of the simulated 82599 with the real drivers.
 //  - vf-to-vf: N VF pairs, VF 2k sends to VF 2k+1's MAC; the frames hairpin through the VEB
 //    (PFDTXGSWC.VT_LBEN, as the PF programs it).
-// One thread: the device engine is stepped on the same core as the guests, each round being
-//   tx_burst on every sender, dev.poll_once(), rx_burst on every receiver, free.
+// Placement (--engine):
+//  - thread (default with 2+ CPUs): the device engine on its own pinned core (sim::EngineThread,
+//    --engine-cpu), the guests on another (--guest-cpu): tx_burst on every sender, rx_burst on
+//    every receiver, free. Two cores, one poller each.
+//  - inline: one thread, the engine stepped on the guests' core: tx_burst, dev.poll_once(),
+//    rx_burst, free.
 // Cycles are read with rdtsc around each call and split between the device engine (inside
-// poll_once), the VF driver (inside rx_burst and tx_burst) and the application (the rest: mbuf
-// allocation, length setting, freeing, the loop). The TSC rate is estimated against
-// steady_clock over the run. A benchmark, not a test: it asserts only the packet accounting.
+// poll_once; on its own core, the cycles of passes that moved frames), the VF driver (inside
+// rx_burst and tx_burst) and the application (the rest of the guests' core: mbuf allocation,
+// length setting, freeing, the loop, and with the engine elsewhere any waiting for it). The TSC
+// rate is estimated against steady_clock over the run. A benchmark, not a test: it asserts
+// only the packet accounting.
 
 #include <x86intrin.h>
 
@@ -19,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -27,8 +34,9 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "harness/datapath_host.hpp"
 #include "datapath/eal.hpp"
+#include "hal/sim/engine_thread.hpp"
+#include "harness/datapath_host.hpp"
 
 namespace {
 
@@ -50,6 +58,10 @@ struct Config {
   double duration = 2.0;
   uint64_t packets = 0;  // 0: run for `duration`
   bool json = false;
+  std::string engine;  // "thread" or "inline"; empty: thread with 2+ CPUs
+  int engine_cpu = 0;
+  int guest_cpu = 1;
+  bool threaded() const { return engine == "thread"; }
 };
 
 /// Cycle and packet totals of one run.
@@ -91,14 +103,18 @@ struct Pair {
   harness::VfPort* rx;
 };
 
-/// One engine pass, then one rx_burst per receiver (frames counted and freed). Returns the
-/// frames the engine took plus the frames received: 0 means nothing moved.
+/// One engine pass (unless the engine runs on its own thread), then one rx_burst per receiver
+/// (frames counted and freed). Returns the frames the engine took plus the frames received: 0
+/// means nothing moved.
 size_t poll_and_receive(sim::Device82599& dev, std::vector<Pair>& pairs, const Config& c, Totals& t,
                         rte_mbuf** bufs) {
-  const uint64_t a = __rdtsc();
-  size_t moved = dev.poll_once();
-  t.cyc_engine += __rdtsc() - a;
-  ++t.polls;
+  size_t moved = 0;
+  if (!c.threaded()) {
+    const uint64_t a = __rdtsc();
+    moved = dev.poll_once();
+    t.cyc_engine += __rdtsc() - a;
+    ++t.polls;
+  }
   for (Pair& p : pairs) {
     const uint64_t b = __rdtsc();
     const uint16_t n = p.rx->rx->rx_burst(bufs, static_cast<uint16_t>(c.burst));
@@ -149,10 +165,21 @@ Totals run(sim::Device82599& dev, std::vector<Pair>& pairs, const Config& c,
     }
     poll_and_receive(dev, pairs, c, t, bufs);
   }
-  // Drain: what is still in the TX rings or the RX rings. A few idle rounds in a row end it.
-  for (unsigned idle = 0, rounds = 0; idle < 4 && rounds < 100000; ++rounds) {
-    const size_t moved = poll_and_receive(dev, pairs, c, t, bufs);
-    idle = moved == 0 ? idle + 1 : 0;
+  // Drain: what is still in the TX rings or the RX rings. Stepped, a few idle rounds in a row
+  // end it; with the engine on its own thread, every frame sent must have been taken and
+  // everything delivered received (bounded: a stopped queue must not hang the tool).
+  if (!c.threaded()) {
+    for (unsigned idle = 0, rounds = 0; idle < 4 && rounds < 100000; ++rounds) {
+      const size_t moved = poll_and_receive(dev, pairs, c, t, bufs);
+      idle = moved == 0 ? idle + 1 : 0;
+    }
+  } else {
+    const auto limit = SteadyClock::now() + std::chrono::seconds(2);
+    while (SteadyClock::now() < limit) {
+      poll_and_receive(dev, pairs, c, t, bufs);
+      const sim::Accounting a = dev.accounting();
+      if (a.offered_tx >= t.sent && a.delivered == t.received) break;
+    }
   }
   const uint64_t tsc1 = __rdtsc();
   const auto t1 = SteadyClock::now();
@@ -196,6 +223,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 48))
       ->excludes(dur);
   app.add_flag("--json", c.json, "one JSON object instead of text");
+  app.add_option("--engine", c.engine,
+                 "where the device engine runs: thread (its own pinned core; default with 2+ CPUs) "
+                 "or inline (stepped on the guests' core)")
+      ->check(CLI::IsMember({"thread", "inline"}));
+  app.add_option("--engine-cpu", c.engine_cpu, "CPU of the engine thread (default 0)")->check(CLI::Range(0, 1023));
+  app.add_option("--guest-cpu", c.guest_cpu, "CPU of the guests' thread with --engine thread (default 1)")
+      ->check(CLI::Range(0, 1023));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -206,6 +240,12 @@ int main(int argc, char** argv) {
   }
   if (!std::has_single_bit(c.ring)) {
     fmt::print(stderr, "sriov-bench: --ring: {} is not a power of two\n", c.ring);
+    return 2;
+  }
+  if (c.engine.empty()) c.engine = std::thread::hardware_concurrency() >= 2 ? "thread" : "inline";
+  if (c.threaded() && c.engine_cpu == c.guest_cpu) {
+    // Two busy pollers on one core collapse throughput: refuse rather than measure that.
+    fmt::print(stderr, "sriov-bench: --engine-cpu and --guest-cpu must differ (both {})\n", c.engine_cpu);
     return 2;
   }
 
@@ -241,7 +281,22 @@ int main(int argc, char** argv) {
     const double seconds = c.packets != 0 ? kPacketsRunLimitSeconds : c.duration;
     const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
                                                    std::chrono::duration<double>(seconds));
-    const Totals t = run(h.device(), pairs, c, deadline);
+    std::unique_ptr<sim::EngineThread> engine;
+    if (c.threaded()) {
+      sim::EngineThreadOptions eto;
+      eto.cpu = c.engine_cpu;
+      auto e = sim::EngineThread::start(h.device(), eto);
+      if (!e) return fail(fmt::format("engine thread: {}", e.error()));
+      engine = std::move(*e);
+      if (auto r = sim::pin_current_thread(c.guest_cpu); !r) return fail(fmt::format("guest thread: {}", r.error()));
+    }
+    Totals t = run(h.device(), pairs, c, deadline);
+    if (engine) {
+      engine->stop();
+      const sim::EngineThreadStats es = engine->stats();
+      t.cyc_engine = es.busy_cycles;
+      t.polls = es.passes;
+    }
     const sim::Accounting a = h.device().accounting();
     const std::string check = a.check();
     const uint64_t drops = a.frame_drops() + a.copy_drops();
@@ -252,10 +307,15 @@ int main(int argc, char** argv) {
     const double mpps = static_cast<double>(t.received) / t.seconds / 1e6;
     const double gbps = static_cast<double>(t.rx_bytes) * 8 / t.seconds / 1e9;
     const uint64_t cyc_driver = t.cyc_rx + t.cyc_tx;
-    const uint64_t cyc_app = t.cyc_total - t.cyc_engine - cyc_driver;
+    // Inline, the guests' core also ran the engine; threaded, the engine's cycles were spent on
+    // its own core and the guests' core total is driver + app.
+    const uint64_t cyc_app = t.cyc_total - cyc_driver - (c.threaded() ? 0 : t.cyc_engine);
     const std::string threading =
-        "1 thread: device engine stepped inline on the guests' core "
-        "(tx_burst, poll_once, rx_burst, free)";
+        c.threaded() ? fmt::format("2 threads: device engine on cpu {} (adaptive polling), guests on cpu {} "
+                                   "(tx_burst, rx_burst, free)",
+                                   c.engine_cpu, c.guest_cpu)
+                     : std::string("1 thread: device engine stepped inline on the guests' core "
+                                   "(tx_burst, poll_once, rx_burst, free)");
 
     if (c.json) {
       nlohmann::json j;
@@ -271,7 +331,8 @@ int main(int argc, char** argv) {
       j["mpps"] = mpps;
       j["gbit_per_s_l2"] = gbps;
       j["drops"] = drops;
-      j["cycles_per_packet"] = {{"total", per(t.cyc_total, t.received)},
+      j["engine_placement"] = c.engine;
+      j["cycles_per_packet"] = {{"guest_core_total", per(t.cyc_total, t.received)},
                                 {"engine", per(t.cyc_engine, t.received)},
                                 {"vf_driver", per(cyc_driver, t.received)},
                                 {"vf_rx", per(t.cyc_rx, t.received)},
@@ -291,9 +352,16 @@ int main(int argc, char** argv) {
                  t.received, t.tx_full, t.alloc_fail);
       fmt::print("rate: {:.3f} Mpps, {:.3f} Gbit/s (L2 bytes without FCS)\n", mpps, gbps);
       fmt::print("drops: {} (device engine accounting)\n", drops);
-      fmt::print("cycles/packet: {:.1f} total = engine {:.1f} + VF driver {:.1f} (rx {:.1f}, tx {:.1f}) + app {:.1f}\n",
-                 per(t.cyc_total, t.received), per(t.cyc_engine, t.received), per(cyc_driver, t.received),
-                 per(t.cyc_rx, t.received), per(t.cyc_tx, t.received), per(cyc_app, t.received));
+      if (c.threaded()) {
+        fmt::print("cycles/packet: engine {:.1f} (its own core, passes that moved frames); guests' core {:.1f} = "
+                   "VF driver {:.1f} (rx {:.1f}, tx {:.1f}) + app and waiting {:.1f}\n",
+                   per(t.cyc_engine, t.received), per(t.cyc_total, t.received), per(cyc_driver, t.received),
+                   per(t.cyc_rx, t.received), per(t.cyc_tx, t.received), per(cyc_app, t.received));
+      } else {
+        fmt::print("cycles/packet: {:.1f} total = engine {:.1f} + VF driver {:.1f} (rx {:.1f}, tx {:.1f}) + app {:.1f}\n",
+                   per(t.cyc_total, t.received), per(t.cyc_engine, t.received), per(cyc_driver, t.received),
+                   per(t.cyc_rx, t.received), per(t.cyc_tx, t.received), per(cyc_app, t.received));
+      }
       fmt::print("tsc: {:.3f} GHz (rdtsc against steady_clock over the run)\n", t.tsc_hz / 1e9);
       if (ok) {
         fmt::print("accounting: ok (offered {} = delivered {} + dropped {}; received {})\n", a.offered(),

@@ -375,4 +375,47 @@ namespace reta {
 inline constexpr uint8_t kVfEntryMask = 0x3;
 }  // namespace reta
 
+// --- Added for the simulated RSS (hal/sim/rss): the MRQE modes, the remaining hash-field
+// enables, the RETA entry width, PSRTYPE.RQPL and RXCSUM.PCSD (datasheet 7.1.2.8, 8.2.3.7;
+// field positions as D-TYPE's IXGBE_MRQC_*, IXGBE_PSRTYPE_RQPL_SHIFT, IXGBE_RXCSUM_PCSD) ---
+inline constexpr Reg32 RXCSUM{0x05000};
+namespace mrqc {
+// MRQE (b3:0) values besides the VT ones above; 0x6, 0x7, 0x9, 0xE and 0xF are reserved.
+inline constexpr uint32_t kMrqeNone = 0x0;      // one queue, no RSS
+inline constexpr uint32_t kRss = 0x1;           // RSS over 16 queues
+inline constexpr uint32_t kDcb8Tc = 0x2;        // DCB, 8 TCs, no RSS
+inline constexpr uint32_t kDcb4Tc = 0x3;        // DCB, 4 TCs, no RSS
+inline constexpr uint32_t kDcbRss8Tc = 0x4;     // DCB, 8 TCs x 16 RSS queues
+inline constexpr uint32_t kDcbRss4Tc = 0x5;     // DCB, 4 TCs x 16 RSS queues
+inline constexpr uint32_t kVmdq16x8Tc = 0xC;    // VT, 16 pools x 8 TCs
+// Hash-field enables (b24:16): one bit per hash function; several may be set.
+inline constexpr uint32_t kRssFieldIpv6ExTcp = 1u << 18;
+inline constexpr uint32_t kRssFieldIpv6Ex = 1u << 19;
+inline constexpr uint32_t kRssFieldIpv4Udp = 1u << 22;
+inline constexpr uint32_t kRssFieldIpv6Udp = 1u << 23;
+inline constexpr uint32_t kRssFieldIpv6ExUdp = 1u << 24;
+inline constexpr uint32_t kRssFieldMask = 0x01FF0000u;
+}  // namespace mrqc
+namespace reta {
+/// Each RETA byte is one entry; the 82599 uses its low 4 bits (the RSS output index, 16 queues).
+inline constexpr uint8_t kEntryMask = 0xF;
+inline constexpr unsigned kEntriesPerReg = 4;  // RETA(i) holds entries 4i..4i+3, entry 4i in b7:0
+inline constexpr unsigned kNumEntries = 128;   // indexed by the hash's 7 low bits
+}  // namespace reta
+namespace psrtype {
+/// RQPL (b31:29): how many low bits of the RSS output index select a queue of this pool
+/// (0: one queue, 1: two, 2: four). Drivers write log2 of the pool's RX queue count.
+inline constexpr unsigned kRqplShift = 29;
+inline constexpr uint32_t kRqplMask = 0x7u << 29;
+}  // namespace psrtype
+namespace rxcsum {
+/// PCSD: descriptor dword 1 carries the RSS hash instead of the IP id and packet checksum.
+inline constexpr uint32_t kPcsd = 1u << 13;
+}
+namespace rttbcnrm {
+/// MMW_SIZE (b10:0): the rate scheduler's compensation window; Linux and DPDK write 0x4
+/// (0x14 with 9.5 KB jumbo). Width and unit are not in the spec: see docs/sim-model.md.
+inline constexpr uint32_t kMmwSizeMask = 0x7FF;
+}  // namespace rttbcnrm
+
 }  // namespace hal::ixgbe::pf

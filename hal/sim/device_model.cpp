@@ -22,10 +22,12 @@ DeviceModel::DeviceModel(DeviceConfig cfg) : cfg_(std::move(cfg)), regs_(pfr::kB
       if (fd) vf.vectors.push_back(std::move(*fd));
     }
   }
+  if (auto fd = hal::EventFd::create()) engine_wake_.emplace(std::move(*fd));
   build_pf_config();
   // Power-on: the chip comes out of reset with the EEPROM read and DMA initialised.
   device_reset();
   pf_resets_ = 0;
+  refresh_doorbell_map();
 }
 
 void DeviceModel::trace(int fn, Space sp, bool write, uint32_t off, uint32_t v) {
@@ -44,6 +46,8 @@ void DeviceModel::pf_write(uint32_t off, uint32_t v) {
   trace(-1, Space::kBar0, true, off, v);
   if (off % 4 != 0 || off >= pfr::kBarSize) return;
   pf_write_locked(off, v);
+  note_queue_write(off);
+  refresh_doorbell_map();
 }
 
 uint32_t DeviceModel::vf_read(unsigned vf, uint32_t off) {
@@ -58,11 +62,67 @@ uint32_t DeviceModel::vf_read(unsigned vf, uint32_t off) {
 }
 
 void DeviceModel::vf_write(unsigned vf, uint32_t off, uint32_t v) {
+  if (try_vf_doorbell(vf, off, v)) return;
   Lock lock(mu_);
   trace(static_cast<int>(vf), Space::kBar0, true, off, v);
   const bool decodes = vf < vfs_.size() && vfs_[vf].exists &&
                        (sriov_reg16(hal::pci::sriov::kCtrl) & hal::pci::sriov::kCtrlMse) != 0;
   if (decodes && off % 4 == 0 && off < vfr::kBarSize) vf_write_locked(vf, off, v);
+  refresh_doorbell_map();
+}
+
+// ---- Doorbells. A tail write is the one register access of a burst; taking the device lock
+// for it would make every burst wait for the engine's pass in progress. A VF whose BAR decodes
+// writes its own queues' tails as atomic stores and leaves a pending bit for the engine; the
+// map that says which absolute queues a VF owns is rebuilt under the lock after every write
+// that can change it, so the lock-free path never sees a queue the VF does not own.
+
+namespace {
+constexpr uint32_t kDoorbellValid = 1u << 31;
+constexpr uint32_t kTailReg = 0x18;  // RDT/TDT within a queue's 0x40-byte block (VF and PF)
+}  // namespace
+
+bool DeviceModel::try_vf_doorbell(unsigned vf, uint32_t off, uint32_t v) {
+  const bool rx = off >= vfr::VFRDT(0).offset && off < vfr::VFRDT(vfr::kMaxQueues).offset;
+  const bool tx = off >= vfr::VFTDT(0).offset && off < vfr::VFTDT(vfr::kMaxQueues).offset;
+  if ((!rx && !tx) || off % 0x40 != kTailReg || vf >= doorbell_map_.size() ||
+      tracing_.load(std::memory_order_relaxed)) {
+    return false;
+  }
+  const uint32_t map = doorbell_map_[vf].load(std::memory_order_acquire);
+  const unsigned q = (off & 0xFFF) / 0x40;
+  if ((map & kDoorbellValid) == 0 || q >= ((map >> 8) & 0xFF)) return false;  // locked path drops it
+  const unsigned abs = (map & 0xFF) + q;
+  if (rx) {
+    store_reg(pfr::RDT(abs).offset, v);
+  } else {
+    store_reg(pfr::TDT(abs).offset, v);
+    mark_tx_pending(abs);
+  }
+  return true;
+}
+
+void DeviceModel::mark_tx_pending(unsigned q) {
+  tx_pending_[q / 64].fetch_or(uint64_t{1} << (q % 64), std::memory_order_seq_cst);
+  // Pairs with park_engine(): it sets engine_parked_ and then re-reads tx_pending_ (both
+  // seq_cst), so either it sees this bit or this sees it parked.
+  if (engine_parked_.load(std::memory_order_seq_cst)) wake_engine();
+}
+
+void DeviceModel::note_queue_write(uint32_t off) {
+  if (off >= pfr::tx_queue_base(0) && off < pfr::tx_queue_base(pfr::kNumQueues)) {
+    mark_tx_pending((off - pfr::tx_queue_base(0)) / 0x40);
+  }
+}
+
+void DeviceModel::refresh_doorbell_map() {
+  const unsigned per_pool = queues_per_pool();
+  const bool mse = (sriov_reg16(hal::pci::sriov::kCtrl) & hal::pci::sriov::kCtrlMse) != 0;
+  for (unsigned vf = 0; vf < doorbell_map_.size(); ++vf) {
+    const bool decodes = vfs_[vf].exists && mse && per_pool != 0 && vf * per_pool < pfr::kNumQueues;
+    doorbell_map_[vf].store(decodes ? kDoorbellValid | per_pool << 8 | vf * per_pool : 0,
+                            std::memory_order_release);
+  }
 }
 
 void DeviceModel::set_link(bool up) {
@@ -75,6 +135,7 @@ void DeviceModel::set_link(bool up) {
 void DeviceModel::set_trace(RegTraceFn fn) {
   Lock lock(mu_);
   trace_ = std::move(fn);
+  tracing_.store(static_cast<bool>(trace_), std::memory_order_relaxed);
 }
 
 unsigned DeviceModel::num_vfs() const {

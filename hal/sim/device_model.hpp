@@ -4,9 +4,11 @@
 // read-to-clear, write-1-to-clear, lock arbitration and reset side effects are exact and ordered.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "hal/event_fd.hpp"
@@ -88,6 +90,15 @@ class DeviceModel {
   std::vector<DmaFault> dma_faults() const;
   uint64_t dma_fault_count() const;
 
+  // ---- Parking the engine's thread (engine_thread.cpp): a doorbell wakes it.
+  /// Sleeps up to `timeout` unless a TX doorbell rang since the last pass; returns at once
+  /// when one did. Called by the engine thread only, without the device lock.
+  void park_engine(std::chrono::nanoseconds timeout);
+  /// Wakes a parked engine thread (stop, or a world event such as a wire frame).
+  void wake_engine() const {
+    if (engine_wake_) engine_wake_->signal();
+  }
+
  private:
   using Lock = std::unique_lock<DeviceLock>;
   // Handlers, called with mu_ held.
@@ -137,17 +148,41 @@ class DeviceModel {
   // Device engine (engine_tx.cpp, engine_rx.cpp), called with mu_ held.
   unsigned queue_pool(unsigned q);
   int queue_function(unsigned q) const;
-  const hal::IovaTable& queue_domain(unsigned q) const;
-  size_t poll_tx_queue(unsigned q);
+  /// Whether TX queue q still has descriptors to take (after a pass that stopped early).
+  size_t poll_tx_queue(unsigned q, bool& more);
   size_t poll_wire();
   /// DD on the RS descriptors of [first, next); false (queue stopped) on a DMA fault.
-  bool write_tx_done(unsigned q, uint64_t base, uint32_t count, uint32_t first, uint32_t next);
+  bool write_tx_done(unsigned q, int fn, uint64_t base, uint32_t count, uint32_t first, uint32_t next);
   void write_tx_head(unsigned q, uint32_t head);
-  void transmit_frame(unsigned q, std::optional<VlanTag> vle);
+  void transmit_frame(unsigned q, std::span<const uint8_t> bytes, std::optional<VlanTag> vle);
   void switch_frame(const Verdict& v, std::span<const uint8_t> bytes, bool loopback);
-  void deliver_copy(unsigned pool, std::span<const uint8_t> bytes, bool hide, bool loopback);
+  void deliver_copy(unsigned pool, std::span<const uint8_t> bytes, const FrameView* parsed, bool hide,
+                    bool loopback);
   void write_rx(unsigned q, std::span<const uint8_t> data, uint32_t status, uint16_t vlan);
   void stop_queue(unsigned q, bool tx, DmaFaultKind kind, uint64_t iova, uint32_t len);
+
+  // Tail doorbells without the device lock (device_model.cpp): a burst's one TDT/RDT write
+  // must not wait for an engine pass that holds the lock.
+  bool try_vf_doorbell(unsigned vf, uint32_t off, uint32_t v);
+  /// Recomputes doorbell_map_ from the VFs' decode state and the VT mode; mu_ held, after
+  /// every locked write that may change either.
+  void refresh_doorbell_map();
+  /// A locked write to PF offset `off`: a TX queue register marks its queue for the engine.
+  void note_queue_write(uint32_t off);
+  void mark_tx_pending(unsigned q);
+  /// Tail registers are written by doorbells outside the lock: every access is atomic.
+  uint32_t load_reg(uint32_t off) const {
+    return std::atomic_ref<const uint32_t>(regs_[off / 4]).load(std::memory_order_acquire);
+  }
+  void store_reg(uint32_t off, uint32_t v) {
+    std::atomic_ref<uint32_t>(regs_[off / 4]).store(v, std::memory_order_release);
+  }
+
+  // DMA through function `fn`'s domain (-1 the PF) with the engine's translation cache.
+  uint8_t* dma_at(int fn, uint64_t iova, size_t len) {
+    const hal::IovaTable& dom = fn < 0 ? pf_dma_ : vfs_[static_cast<unsigned>(fn)].dma;
+    return static_cast<uint8_t*>(dom.translate_cached(eng_.dma_cache[static_cast<size_t>(fn + 1)], iova, len));
+  }
 
   void trace(int fn, Space sp, bool write, uint32_t off, uint32_t v);
   uint32_t& reg(hal::Reg32 r) { return regs_[r.offset / 4]; }
@@ -174,6 +209,14 @@ class DeviceModel {
   unsigned num_vfs_ = 0;     // VF functions that exist now
   uint32_t pf_resets_ = 0;
   RegTraceFn trace_;
+  std::atomic<bool> tracing_{false};  // trace_ is set: doorbells take the locked path
+  /// Per VF: kDoorbellValid | queues per pool << 8 | absolute queue of its queue 0, or 0 when
+  /// the VF's BAR does not decode.
+  std::array<std::atomic<uint32_t>, hal::ixgbe::pf::kMaxVfs> doorbell_map_{};
+  /// TX queues whose registers were written since the engine last looked (one bit each).
+  std::array<std::atomic<uint64_t>, 2> tx_pending_{};
+  std::atomic<bool> engine_parked_{false};
+  std::optional<hal::EventFd> engine_wake_;  // absent if eventfd failed: parking then sleeps
 };
 
 }  // namespace sim

@@ -95,6 +95,10 @@ struct EngineState {
   std::array<QueueCounters, hal::ixgbe::pf::kNumQueues> queues{};
   /// The VLAN of the two context-descriptor slots per TX queue (DCMD.VLE uses IDX's slot).
   std::array<std::array<uint16_t, 2>, hal::ixgbe::pf::kNumQueues> ctx_vlan{};
+  /// TX queues a pass left with descriptors still to take (budget spent): polled next pass.
+  std::array<uint64_t, 2> tx_carry{};
+  /// The engine's translation caches, one per function: [0] the PF, [1 + n] VF n.
+  std::array<hal::IovaCache, hal::ixgbe::pf::kMaxVfs + 1> dma_cache{};
   std::vector<DmaFault> fault_log;
   uint64_t dma_fault_count = 0;
   std::shared_ptr<WirePort> wire;

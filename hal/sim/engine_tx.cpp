@@ -33,10 +33,13 @@ constexpr uint32_t kRingLenMultiple = 128;
 /// The outcome of reading one TX descriptor chain.
 enum class TxTake : uint8_t { kPacket, kIncomplete, kRingFault, kBufferFault, kOversize };
 
-/// One chain read from [head, next): the frame is in EngineState::frame.
+/// One chain read from [head, next). `bytes` is the frame: the data buffer itself when the
+/// chain has one data descriptor (no copy), else EngineState::frame holding the gathered
+/// segments.
 struct TxChain {
   uint32_t next = 0;
   std::optional<VlanTag> vle;
+  std::span<const uint8_t> bytes;
   uint64_t fault_iova = 0;
   uint32_t fault_len = 0;
 };
@@ -54,8 +57,21 @@ struct TxRing {
 size_t DeviceModel::poll_once() {
   Lock lock(mu_);
   size_t taken = 0;
-  for (unsigned q = 0; q < pfr::kNumQueues; ++q) taken += poll_tx_queue(q);
-  return taken + poll_wire();
+  // Only the queues whose registers were written (a doorbell, a re-enable) or that still had
+  // work when the last pass left them: an idle device costs two exchanges, not 128 queues.
+  for (unsigned w = 0; w < 2; ++w) {
+    uint64_t todo = tx_pending_[w].exchange(0, std::memory_order_acquire) | eng_.tx_carry[w];
+    eng_.tx_carry[w] = 0;
+    for (; todo != 0; todo &= todo - 1) {
+      const unsigned q = w * 64 + static_cast<unsigned>(std::countr_zero(todo));
+      bool more = false;
+      taken += poll_tx_queue(q, more);
+      if (more) eng_.tx_carry[w] |= uint64_t{1} << (q % 64);
+    }
+  }
+  taken += poll_wire();
+  if (auto* e = eng_.wire.get()) e->flush();
+  return taken;
 }
 
 unsigned DeviceModel::queue_pool(unsigned q) {
@@ -72,11 +88,6 @@ int DeviceModel::queue_function(unsigned q) const {
   return pool < num_vfs_ && vfs_[pool].exists ? static_cast<int>(pool) : -1;
 }
 
-const hal::IovaTable& DeviceModel::queue_domain(unsigned q) const {
-  const int fn = queue_function(q);
-  return fn < 0 ? pf_dma_ : vfs_[static_cast<unsigned>(fn)].dma;
-}
-
 void DeviceModel::stop_queue(unsigned q, bool tx, DmaFaultKind kind, uint64_t iova, uint32_t len) {
   // A DMA fault stops the queue: software sees ENABLE read back clear and must set it up again.
   if (tx) {
@@ -91,24 +102,28 @@ void DeviceModel::stop_queue(unsigned q, bool tx, DmaFaultKind kind, uint64_t io
 
 namespace {
 
-/// Reads the chain starting at `ring.head` up to its EOP descriptor, gathering the data
-/// buffers into `frame`. Context descriptors update the queue's VLAN slots. Reads nothing
-/// outside `dom`: a descriptor fault returns at once, a buffer fault stops gathering but still
-/// finds the chain's end so the whole chain can be retired.
-TxTake read_tx_chain(const hal::IovaTable& dom, const TxRing& ring,
-                     std::array<uint16_t, 2>& ctx_vlan, std::vector<uint8_t>& frame, TxChain& c) {
-  frame.clear();
+/// Reads the chain starting at `ring.head` up to its EOP descriptor. `dma(iova, len)` is the
+/// host address in the queue's domain or nullptr. Context descriptors update the queue's VLAN
+/// slots. Reads nothing outside the domain: a descriptor fault returns at once, a buffer fault
+/// stops gathering but still finds the chain's end so the whole chain can be retired.
+template <typename Dma>
+TxTake read_tx_chain(Dma&& dma, const TxRing& ring, std::array<uint16_t, 2>& ctx_vlan,
+                     std::vector<uint8_t>& frame, TxChain& c) {
   bool fault = false, over = false;
   unsigned ndesc = 0;
+  size_t total = 0;
+  const uint8_t* first = nullptr;  // the first data segment, copied only if a second one follows
   for (uint32_t i = ring.head;;) {
     if (i == ring.tail) return TxTake::kIncomplete;  // no EOP yet: wait for the driver
     ix::AdvTxDesc d;
     const uint64_t at = ring.base + uint64_t{i} * kDescLen;
-    if (!dma_read(dom, at, &d, kDescLen)) {
+    const uint8_t* dp = dma(at, kDescLen);
+    if (dp == nullptr) {
       c.fault_iova = at;
       c.fault_len = kDescLen;
       return TxTake::kRingFault;
     }
+    std::memcpy(&d, dp, kDescLen);
     i = (i + 1) % ring.count;
     const uint32_t cmd = d.read.cmd_type_len;
     if ((cmd & ix::txd_cmd::kDtypMask) == ix::txd_cmd::kDtypContext) {
@@ -123,16 +138,23 @@ TxTake read_tx_chain(const hal::IovaTable& dom, const TxRing& ring,
       c.vle = VlanTag{ctx_vlan[slot]};
     }
     const uint32_t len = cmd & ix::txd_cmd::kDtalenMask;
-    if (++ndesc > EngineState::kMaxTxChain || frame.size() + len > EngineState::kMaxFrame) over = true;
+    if (++ndesc > EngineState::kMaxTxChain || total + len > EngineState::kMaxFrame) over = true;
     if (!fault && !over && len != 0) {
-      const uint8_t* p = dma_ptr(dom, d.read.buffer_addr, len);
+      const uint8_t* p = dma(d.read.buffer_addr, len);
       if (p == nullptr) {
         fault = true;
         c.fault_iova = d.read.buffer_addr;
         c.fault_len = len;
+      } else if (total == 0) {
+        first = p;
       } else {
+        if (first != nullptr) {
+          frame.assign(first, first + total);
+          first = nullptr;
+        }
         frame.insert(frame.end(), p, p + len);
       }
+      if (p != nullptr) total += len;
     }
     if (cmd & ix::txd_cmd::kEop) {
       c.next = i;
@@ -140,29 +162,34 @@ TxTake read_tx_chain(const hal::IovaTable& dom, const TxRing& ring,
     }
   }
   if (fault) return TxTake::kBufferFault;
-  return over ? TxTake::kOversize : TxTake::kPacket;
+  if (over) return TxTake::kOversize;
+  c.bytes = first != nullptr ? std::span<const uint8_t>(first, total) : std::span<const uint8_t>(frame.data(), total);
+  return TxTake::kPacket;
 }
 
 }  // namespace
 
-size_t DeviceModel::poll_tx_queue(unsigned q) {
+size_t DeviceModel::poll_tx_queue(unsigned q, bool& more) {
   if ((reg(pfr::TXDCTL(q)) & ix::txdctl::kEnable) == 0) return 0;
   const uint32_t len = reg(pfr::TDLEN(q));
   TxRing ring{(uint64_t{reg(pfr::TDBAH(q))} << 32) | (reg(pfr::TDBAL(q)) & ~kRingAlignMask),
-              len / kDescLen, reg(pfr::TDH(q)), reg(pfr::TDT(q))};
+              len / kDescLen, reg(pfr::TDH(q)), load_reg(pfr::TDT(q).offset)};
   if (ring.count == 0 || len % kRingLenMultiple != 0 || ring.head >= ring.count ||
       ring.tail >= ring.count || ring.head == ring.tail) {
     return 0;
   }
-  const hal::IovaTable& dom = queue_domain(q);
+  const int fn = queue_function(q);
+  auto dma = [this, fn](uint64_t iova, size_t n) { return dma_at(fn, iova, n); };
   const bool head_wb = (reg(pfr::TDWBAL(q)) & ix::tdwbal::kHeadWbEnable) != 0;
   size_t taken = 0;
+  bool stopped = false;
   while (taken < EngineState::kTxBudgetPerQueue && ring.head != ring.tail) {
     TxChain c;
-    const TxTake r = read_tx_chain(dom, ring, eng_.ctx_vlan[q], eng_.frame, c);
+    const TxTake r = read_tx_chain(dma, ring, eng_.ctx_vlan[q], eng_.frame, c);
     if (r == TxTake::kIncomplete) break;
     if (r == TxTake::kRingFault) {
       stop_queue(q, true, DmaFaultKind::kTxDescriptor, c.fault_iova, c.fault_len);
+      stopped = true;
       break;
     }
     ++taken;
@@ -173,27 +200,32 @@ size_t DeviceModel::poll_tx_queue(unsigned q) {
       ++eng_.acct.tx_dma_fault;
       stop_queue(q, true, DmaFaultKind::kTxBuffer, c.fault_iova, c.fault_len);
       ring.head = c.next;
+      stopped = true;
       break;
     }
     if (r == TxTake::kOversize) {
       ++eng_.acct.oversize;
     } else {
-      transmit_frame(q, c.vle);
+      transmit_frame(q, c.bytes, c.vle);
     }
-    const bool done_ok = head_wb || write_tx_done(q, ring.base, ring.count, ring.head, c.next);
+    const bool done_ok = head_wb || write_tx_done(q, fn, ring.base, ring.count, ring.head, c.next);
     ring.head = c.next;
-    if (!done_ok) break;  // the write-back faulted and stopped the queue: take nothing more
+    if (!done_ok) {  // the write-back faulted and stopped the queue: take nothing more
+      stopped = true;
+      break;
+    }
   }
   reg(pfr::TDH(q)) = ring.head;
   if (head_wb && taken != 0) write_tx_head(q, ring.head);
+  // Budget spent with descriptors left: come back next pass without waiting for a doorbell.
+  more = !stopped && ring.head != ring.tail;
   return taken;
 }
 
-bool DeviceModel::write_tx_done(unsigned q, uint64_t base, uint32_t count, uint32_t first, uint32_t next) {
+bool DeviceModel::write_tx_done(unsigned q, int fn, uint64_t base, uint32_t count, uint32_t first, uint32_t next) {
   // Spec 5b: DD (STA b0, the dword at byte 12) on every descriptor that had RS set.
-  const hal::IovaTable& dom = queue_domain(q);
   for (uint32_t i = first; i != next; i = (i + 1) % count) {
-    uint8_t* p = dma_ptr(dom, base + uint64_t{i} * kDescLen, kDescLen);
+    uint8_t* p = dma_at(fn, base + uint64_t{i} * kDescLen, kDescLen);
     if (p == nullptr) {  // unmapped since it was read: a fault like any other
       stop_queue(q, true, DmaFaultKind::kTxDescriptor, base + uint64_t{i} * kDescLen, kDescLen);
       return false;
@@ -209,7 +241,7 @@ bool DeviceModel::write_tx_done(unsigned q, uint64_t base, uint32_t count, uint3
 void DeviceModel::write_tx_head(unsigned q, uint32_t head) {
   // Spec 5b: the head index goes to TDWBAH:TDWBAL[31:2]; descriptors get no DD then.
   const uint64_t at = (uint64_t{reg(pfr::TDWBAH(q))} << 32) | (reg(pfr::TDWBAL(q)) & ~3u);
-  uint8_t* p = dma_ptr(queue_domain(q), at, sizeof(uint32_t));
+  uint8_t* p = dma_at(queue_function(q), at, sizeof(uint32_t));
   if (p == nullptr) {
     stop_queue(q, true, DmaFaultKind::kTxHeadWb, at, sizeof(uint32_t));
     return;
@@ -217,8 +249,7 @@ void DeviceModel::write_tx_head(unsigned q, uint32_t head) {
   store_release(p, head);
 }
 
-void DeviceModel::transmit_frame(unsigned q, std::optional<VlanTag> vle) {
-  const std::span<const uint8_t> bytes(eng_.frame);
+void DeviceModel::transmit_frame(unsigned q, std::span<const uint8_t> bytes, std::optional<VlanTag> vle) {
   QueueCounters& qc = eng_.queues[q];
   ++qc.tx_packets;
   qc.tx_bytes += bytes.size();

@@ -3,8 +3,10 @@
 // destination and source address, the outer 802.1Q tag if there is one, the ethertype after
 // it, and the length. Parsing checks every bound; it never allocates and never throws.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <expected>
 #include <span>
 #include <string_view>
@@ -82,8 +84,26 @@ class FrameView {
   static constexpr size_t kTagLen = 4;
   static constexpr uint16_t kTpid8021Q = 0x8100;
 
-  /// Parses `bytes` (destination address first, no FCS). Never allocates.
-  static std::expected<FrameView, FrameError> parse(std::span<const uint8_t> bytes);
+  /// Parses `bytes` (destination address first, no FCS). Never allocates. Inline: the device
+  /// engine parses every frame it moves.
+  static std::expected<FrameView, FrameError> parse(std::span<const uint8_t> bytes) {
+    if (bytes.size() < kHeaderLen) return std::unexpected(FrameError::kRunt);
+    FrameView f;
+    f.bytes_ = bytes;
+    f.dst_ = mac_at(bytes.data());
+    f.src_ = mac_at(bytes.data() + 6);
+    const uint16_t type = be16(bytes.data() + 12);
+    if (type != kTpid8021Q) {
+      f.ethertype_ = type;
+      return f;
+    }
+    // The tag is TPID (2 bytes, already read) + TCI (2) and the real ethertype (2) after it.
+    if (bytes.size() < kHeaderLen + kTagLen) return std::unexpected(FrameError::kTruncatedTag);
+    f.tagged_ = true;
+    f.tag_ = VlanTag{be16(bytes.data() + 14)};
+    f.ethertype_ = be16(bytes.data() + 16);
+    return f;
+  }
 
   Mac48 dst() const { return dst_; }
   Mac48 src() const { return src_; }
@@ -102,6 +122,21 @@ class FrameView {
 
  private:
   FrameView() = default;
+  static uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(uint16_t{p[0]} << 8 | p[1]); }
+  /// Six bytes as Mac48 (byte 0 in bits 7:0): two loads on a little-endian host.
+  static Mac48 mac_at(const uint8_t* p) {
+    uint32_t lo;
+    uint16_t hi;
+    std::memcpy(&lo, p, sizeof lo);
+    std::memcpy(&hi, p + 4, sizeof hi);
+    if constexpr (std::endian::native == std::endian::little) {
+      return Mac48(uint64_t{lo} | uint64_t{hi} << 32);
+    } else {
+      uint64_t v = 0;
+      for (unsigned i = 0; i < 6; ++i) v |= uint64_t{p[i]} << (8 * i);
+      return Mac48(v);
+    }
+  }
   std::span<const uint8_t> bytes_;
   Mac48 dst_;
   Mac48 src_;

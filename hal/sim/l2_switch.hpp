@@ -14,6 +14,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -255,6 +256,45 @@ Verdict classify_transmit(const SwitchState& s, unsigned src_pool, const FrameVi
 /// A frame arriving from the wire. Pure: reads only `s`. Never allocates.
 Verdict classify_receive(const SwitchState& s, const FrameView& frame);
 
+/// Verdicts of recent transmits, keyed by everything classify_transmit() reads from a frame
+/// (source pool, both addresses, the in-band tag, the offload tag), valid for one snapshot.
+/// A stream of frames between the same endpoints is classified once per snapshot: the device
+/// engine classifies every frame it moves.
+class TransmitCache {
+ public:
+  static constexpr unsigned kEntries = 256;  // a power of two
+  struct Key {
+    uint64_t a = 0, b = 0;  // a: dst | pool << 48 | flags; b: src | in-band TCI << 48
+    uint16_t offload = 0;
+    bool operator==(const Key&) const = default;
+  };
+  static Key key(unsigned src_pool, const FrameView& f, std::optional<VlanTag> offload) {
+    return Key{f.dst().bits() | uint64_t{src_pool & 0x7Fu} << 48 | uint64_t{f.tagged()} << 55 |
+                   uint64_t{offload.has_value()} << 56,
+               f.src().bits() | uint64_t{f.tagged() ? f.tag().tci : 0u} << 48,
+               offload ? offload->tci : uint16_t{0}};
+  }
+  /// The cached verdict for `k` under snapshot generation `gen`, or null.
+  const Verdict* find(const Key& k, uint64_t gen) const {
+    const Entry& e = entries_[slot(k)];
+    return e.gen == gen && e.key == k ? &e.verdict : nullptr;
+  }
+  void put(const Key& k, uint64_t gen, const Verdict& v) { entries_[slot(k)] = Entry{k, gen, v}; }
+
+ private:
+  struct Entry {
+    Key key;
+    uint64_t gen = 0;  // 0: never filled (generations start at 1)
+    Verdict verdict = Verdict::dropped(DropReason::kNoPool);
+  };
+  static unsigned slot(const Key& k) {
+    // Multiplicative mixing of both words; the top bits index the table.
+    const uint64_t h = (k.a * 0x9E3779B97F4A7C15ull) ^ (k.b * 0xC2B2AE3D27D4EB4Full) ^ k.offload;
+    return static_cast<unsigned>(h >> 56) & (kEntries - 1);
+  }
+  std::array<Entry, kEntries> entries_{};
+};
+
 /// The switch with its cached snapshot.
 ///
 /// Invalidation: the snapshot is rebuilt on the first classification after invalidate().
@@ -285,10 +325,15 @@ class L2Switch {
   /// How many times the snapshot was built (tests, benchmarks).
   uint64_t reloads() const { return reloads_; }
 
-  /// classify_transmit() on the current snapshot.
+  /// classify_transmit() on the current snapshot (through the transmit cache).
   Verdict transmit(unsigned src_pool, const FrameView& frame,
                    std::optional<VlanTag> offload_tag = std::nullopt) {
-    return classify_transmit(state(), src_pool, frame, offload_tag);
+    const SwitchState& s = state();
+    const TransmitCache::Key k = TransmitCache::key(src_pool, frame, offload_tag);
+    if (const Verdict* hit = cache_->find(k, reloads_)) return *hit;
+    const Verdict v = classify_transmit(s, src_pool, frame, offload_tag);
+    cache_->put(k, reloads_, v);
+    return v;
   }
   /// Parses `bytes` first: a parse error is a kMalformed drop.
   Verdict transmit(unsigned src_pool, std::span<const uint8_t> bytes,
@@ -304,7 +349,8 @@ class L2Switch {
   RegisterReader read_;
   SwitchState state_;
   bool stale_ = true;
-  uint64_t reloads_ = 0;
+  uint64_t reloads_ = 0;  // also the transmit cache's generation: a reload invalidates it
+  std::unique_ptr<TransmitCache> cache_ = std::make_unique<TransmitCache>();
 };
 
 constexpr bool L2Switch::is_switch_register(uint32_t off) {

@@ -32,7 +32,7 @@ uint32_t DeviceModel::pf_read_locked(uint32_t off) {
     case pfr::RTTBCNRC.offset:
       return rttbcnrc_[reg(pfr::RTTDQSEL) % pfr::kNumQueues];
     default:
-      return regs_[off / 4];
+      return load_reg(off);  // atomic: tail registers are also written by lock-free doorbells
   }
 }
 
@@ -73,7 +73,7 @@ void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
       rttbcnrc_[reg(pfr::RTTDQSEL) % pfr::kNumQueues] = v;
       return;
     default:
-      regs_[off / 4] = v;
+      store_reg(off, v);
       switch_.note_write(off);  // the VEB's snapshot is stale when a switch register changed
   }
 }

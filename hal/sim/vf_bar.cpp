@@ -36,7 +36,7 @@ uint32_t DeviceModel::vf_read_locked(unsigned vf, uint32_t off) {
   if (off >= kIvarBase && off < kIvarEnd) return h.ivar[(off - kIvarBase) / 4];
   if (off >= kEitrBase && off < kEitrEnd) return h.eitr[(off - kEitrBase) / 4];
   if (const uint32_t* s = stat_register(h, off)) return *s;
-  if (const uint32_t pf_off = vf_queue_alias(vf, off)) return regs_[pf_off / 4];
+  if (const uint32_t pf_off = vf_queue_alias(vf, off)) return load_reg(pf_off);
   switch (off) {
     case vfr::VFCTRL.offset: return 0;  // RST self-clears
     case vfr::VFSTATUS.offset: return 0;
@@ -76,7 +76,8 @@ void DeviceModel::vf_write_locked(unsigned vf, uint32_t off, uint32_t v) {
   }
   if (stat_register(h, off)) return;  // statistics are read-only
   if (const uint32_t pf_off = vf_queue_alias(vf, off)) {
-    regs_[pf_off / 4] = v;
+    store_reg(pf_off, v);
+    note_queue_write(pf_off);
     return;
   }
   switch (off) {

@@ -1,8 +1,9 @@
 #pragma once
 // The simulated 82599's network port: what the device engine transmits onto the wire and where
 // frames arriving from the wire come from. The default is MemoryWire, a built-in peer that needs
-// no setup; DPDK ethdevs (net_tap, net_pcap, net_memif) or another device's port plug in above
-// hal/ by implementing WirePort (hal/ itself never includes DPDK).
+// no setup; a cable to another simulated device is hal/sim/cable.hpp; DPDK ethdevs (net_ring,
+// net_tap, net_pcap, net_memif) plug in above hal/ (harness/wire/), since hal/ never includes
+// DPDK. docs/wire.md describes them all.
 
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +12,10 @@
 #include <vector>
 
 namespace sim {
+
+/// The longest frame a port must carry: the engine's 16 KiB limit (EngineState::kMaxFrame) plus
+/// the 802.1Q tag its switch may insert on the way out.
+inline constexpr size_t kMaxWireFrame = 16 * 1024 + 4;
 
 /// One Ethernet port. Frames are whole L2 frames without FCS, destination address first.
 ///
@@ -26,6 +31,9 @@ class WirePort {
   /// The next frame arriving from the wire, copied into `frame` (resized to its length);
   /// false when none is waiting. Called at most a bounded number of times per engine pass.
   virtual bool receive(std::vector<uint8_t>& frame) = 0;
+  /// End of an engine pass: a port that batches send() hands its batch on now. Called once
+  /// per poll_once(), under the device lock, after the pass's last send() and receive().
+  virtual void flush() {}
 };
 
 /// The built-in peer: records every frame the device sends, and hands the device the frames a

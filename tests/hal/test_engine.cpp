@@ -10,18 +10,13 @@
 using test::Bytes;
 using test::EngineRig;
 using test::make_frame;
+using test::require_accounts;
 using test::vf_mac;
 namespace ix = hal::ixgbe;
 namespace pfr = hal::ixgbe::pf;
 namespace vfr = hal::ixgbe::vf;
 
 namespace {
-
-void require_accounts(const sim::Device82599& dev) {
-  const sim::Accounting a = dev.accounting();
-  INFO(a.summary());
-  REQUIRE(a.check().empty());
-}
 
 /// The absolute RX/TX queue 0 of VF `vf` in 64-pool mode (2 queues per pool).
 hal::QueueId q0(unsigned vf) { return hal::QueueId{vf * 2}; }

@@ -25,6 +25,13 @@ inline const hal::MacAddr kBroadcastMac({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF});
 inline const hal::MacAddr kUnknownMac({0x02, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE});
 
 
+/// The device's packet accounting adds up (every frame delivered or in one drop counter).
+inline void require_accounts(const sim::Device82599& dev) {
+  const sim::Accounting a = dev.accounting();
+  INFO(a.summary());
+  REQUIRE(a.check().empty());
+}
+
 /// What the software side read from one completed RX frame.
 struct RxFrame {
   Bytes bytes;
