@@ -1,6 +1,7 @@
 #include "datapath/rx_queue.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include <rte_mbuf.h>
@@ -58,6 +59,15 @@ std::expected<RxQueue, QueueError> RxQueue::create(hal::PciFunction& fn, const R
                               : std::min<uint16_t>(kDefaultFreeThresh, ring_size / 4);
   q.free_thresh_ = std::clamp<uint16_t>(thresh, 1, static_cast<uint16_t>(ring_size - 1));
   q.port_id_ = opts.port_id;
+  // What rte_pktmbuf_reset() leaves in data_off, refcnt, nb_segs and port, as one word.
+  {
+    rte_mbuf tmpl{};
+    tmpl.data_off = RTE_PKTMBUF_HEADROOM;
+    rte_mbuf_refcnt_set(&tmpl, 1);
+    tmpl.nb_segs = 1;
+    tmpl.port = opts.port_id;
+    std::memcpy(&q.rearm_, &tmpl.rearm_data, sizeof q.rearm_);
+  }
   q.vlan_flags_ = RTE_MBUF_F_RX_VLAN | (opts.vlan_strip ? RTE_MBUF_F_RX_VLAN_STRIPPED : 0);
   q.vme_ = opts.vlan_strip ? ix::rxdctl::kVme : 0;
   // BSIZEPKT counts 1 KiB units: round the usable room down so the device never writes past it.
@@ -150,11 +160,15 @@ uint16_t RxQueue::rx_burst(rte_mbuf** pkts, uint16_t n) {
     ++hold;
     rte_prefetch0(sw[idx]);
 
+    // refill() takes raw mbufs from the pool (no rte_pktmbuf_reset): set here what a reset
+    // would, in as few stores as the mbuf layout allows. data_off, refcnt, nb_segs and port
+    // are one 8-byte word (rearm_data); next is NULL by the pool's invariant.
+    std::memcpy(&m->rearm_data, &rearm_, sizeof rearm_);
     m->data_len = len;
+    m->ol_flags = 0;
     if (first == nullptr) {
       first = m;
       first->pkt_len = len;
-      first->nb_segs = 1;
     } else {
       first->pkt_len += len;
       ++first->nb_segs;
@@ -164,13 +178,10 @@ uint16_t RxQueue::rx_burst(rte_mbuf** pkts, uint16_t n) {
     if ((staterr & ix::rxd_stat::kEop) == 0) continue;
 
     // The frame is complete: its EOP descriptor carries status, VLAN and RSS for the frame.
-    last->next = nullptr;
-    first->port = port_id_;
+    first->packet_type = 0;
     uint64_t flags = 0;
-    if (staterr & ix::rxd_stat::kVp) {
-      flags |= vlan_flags_;
-      first->vlan_tci = vlan;
-    }
+    first->vlan_tci = vlan;  // meaningful only with RTE_MBUF_F_RX_VLAN, written either way
+    if (staterr & ix::rxd_stat::kVp) flags |= vlan_flags_;
     if (ix::rx_rss_type(info) != ix::rss_type::kNone) {
       flags |= RTE_MBUF_F_RX_RSS_HASH;
       first->hash.rss = rss;
@@ -198,7 +209,9 @@ void RxQueue::refill() {
   while (given < nb_hold_) {
     rte_mbuf* bufs[kRefillBatch];
     const uint16_t want = std::min<uint16_t>(kRefillBatch, static_cast<uint16_t>(nb_hold_ - given));
-    if (rte_pktmbuf_alloc_bulk(mp_, bufs, want) != 0) {
+    // Raw mbufs: rx_burst initialises what it hands out (see rearm_), so nothing here
+    // touches the mbufs' headers.
+    if (rte_mempool_get_bulk(mp_, reinterpret_cast<void**>(bufs), want) != 0) {
       ++alloc_failures_;
       break;
     }
@@ -238,6 +251,7 @@ RxQueue::RxQueue(RxQueue&& o) noexcept
       nb_hold_(o.nb_hold_),
       free_thresh_(o.free_thresh_),
       port_id_(o.port_id_),
+      rearm_(o.rearm_),
       vlan_flags_(o.vlan_flags_),
       buf_size_(o.buf_size_),
       vme_(o.vme_),

@@ -126,6 +126,7 @@ class RxQueue {
   uint16_t nb_hold_ = 0;  // consumed descriptors before next_ without an mbuf
   uint16_t free_thresh_ = 0;
   uint16_t port_id_ = 0;
+  uint64_t rearm_ = 0;       // data_off, refcnt, nb_segs, port of a fresh mbuf (rearm_data)
   uint64_t vlan_flags_ = 0;  // RTE_MBUF_F_RX_VLAN (| _STRIPPED), picked at setup
   uint32_t buf_size_ = 0;
   uint32_t vme_ = 0;
