@@ -45,6 +45,9 @@ void program_vt(hal::RegisterIo& bar0, VtLayout layout, unsigned num_vfs) {
   write_mtqc(bar0, reg::mtqc::kVtEna | (p64 ? reg::mtqc::k64Pools2Q : reg::mtqc::k32Pools4Q));
   // VMDq with RSS inside each pool, as Linux programs it: the VFs share the PF's RETA/key.
   bar0.write(reg::MRQC, (p64 ? reg::mrqc::kVmdq64Rss : reg::mrqc::kVmdq32Rss) | kRssFields);
+  // RXCSUM.PCSD: the RX descriptor's dword 1 carries the RSS hash instead of the IP id and
+  // fragment checksum, as Linux sets it whenever RSS is on; drivers report the hash in mbufs.
+  bar0.write(reg::RXCSUM, bar0.read(reg::RXCSUM) | reg::rxcsum::kPcsd);
 
   // Default pool = the PF's pool, right after the VF pools (spec 6); replicate broadcast and
   // multicast to every pool that accepts them.

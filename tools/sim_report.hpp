@@ -1,11 +1,12 @@
 #pragma once
-// What sriov-sim prints: a row per VF, as text or JSON.
+// What sriov-sim prints: a row per VF, as text or JSON; with --traffic, a row per VF's traffic.
 
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "harness/sim_host.hpp"
+#include "tools/sim_traffic.hpp"
 
 namespace tools {
 
@@ -15,5 +16,13 @@ std::string format_table(harness::SimHost& host, const harness::BringUpReport& r
 
 /// The same as a JSON document.
 nlohmann::json to_json(harness::SimHost& host, const harness::BringUpReport& report);
+
+/// The traffic run: a line on how it ran, a row per VF (peer, TX and RX Mpps and Gbit/s of L2
+/// bytes without FCS, sent, received, loss, reordered, duplicate, bad, TX ring full, average
+/// latency), a total row and the device's accounting verdict.
+std::string format_traffic(const TrafficReport& r);
+
+/// The same as JSON.
+nlohmann::json traffic_json(const TrafficReport& r);
 
 }  // namespace tools

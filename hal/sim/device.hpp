@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hal/clock.hpp"
 #include "hal/pci_function.hpp"
 #include "hal/sim/accounting.hpp"
 #include "hal/sim/engine.hpp"
@@ -22,6 +23,9 @@ struct DeviceConfig {
   std::string name = "sim0";
   uint8_t bus = 1;          ///< PF at bus:00.0
   bool link_up = true;      ///< the wire's state at power-on
+  /// The device's time (TX rate limiting). Not owned; must outlive the device. Null: the
+  /// device uses its own hal::RealClock. Stepped hosts pass their ManualClock.
+  hal::Clock* clock = nullptr;
 };
 
 class DeviceModel;  // the register-level model, hal/sim/device_model.hpp

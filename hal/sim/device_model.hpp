@@ -156,9 +156,9 @@ class DeviceModel {
   void write_tx_head(unsigned q, uint32_t head);
   void transmit_frame(unsigned q, std::span<const uint8_t> bytes, std::optional<VlanTag> vle);
   void switch_frame(const Verdict& v, std::span<const uint8_t> bytes, bool loopback);
-  void deliver_copy(unsigned pool, std::span<const uint8_t> bytes, const FrameView* parsed, bool hide,
-                    bool loopback);
-  void write_rx(unsigned q, std::span<const uint8_t> data, uint32_t status, uint16_t vlan);
+  void deliver_copy(unsigned pool, std::span<const uint8_t> bytes, const FrameView* parsed, const RssHash& rss,
+                    bool hide, bool loopback);
+  void write_rx(unsigned q, std::span<const uint8_t> data, uint32_t status, uint16_t vlan, const RssHash& rss);
   void stop_queue(unsigned q, bool tx, DmaFaultKind kind, uint64_t iova, uint32_t len);
 
   // Tail doorbells without the device lock (device_model.cpp): a burst's one TDT/RDT write
@@ -184,11 +184,21 @@ class DeviceModel {
     return static_cast<uint8_t*>(dom.translate_cached(eng_.dma_cache[static_cast<size_t>(fn + 1)], iova, len));
   }
 
+  /// The device clock in nanoseconds (read only where time matters: rate-limited queues).
+  uint64_t now_ns() const { return static_cast<uint64_t>(clock_->now().count()); }
+  /// The RSS state for the next frame, rebuilt first if a register it reads changed.
+  const RssState& rss();
+  /// The earliest time a queue held back by the rate limiter may send again (UINT64_MAX:
+  /// none): how long a parked engine thread may sleep.
+  std::atomic<uint64_t> shaper_due_ns_{UINT64_MAX};
+
   void trace(int fn, Space sp, bool write, uint32_t off, uint32_t v);
   uint32_t& reg(hal::Reg32 r) { return regs_[r.offset / 4]; }
   uint32_t reg(hal::Reg32 r) const { return regs_[r.offset / 4]; }
 
   DeviceConfig cfg_;
+  hal::RealClock real_clock_;
+  hal::Clock* clock_ = cfg_.clock != nullptr ? cfg_.clock : &real_clock_;
   mutable DeviceLock mu_;
   std::vector<uint32_t> regs_;  // PF BAR0 register file, plain storage for plain registers
   // The VEB reads regs_ through a span: declared after regs_, which is never resized. Hooks

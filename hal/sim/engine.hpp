@@ -16,6 +16,8 @@
 #include "hal/iova_table.hpp"
 #include "hal/ixgbe/regs_pf.hpp"
 #include "hal/sim/accounting.hpp"
+#include "hal/sim/rss.hpp"
+#include "hal/sim/tx_shaper.hpp"
 #include "hal/sim/wire_port.hpp"
 
 namespace sim {
@@ -95,8 +97,20 @@ struct EngineState {
   std::array<QueueCounters, hal::ixgbe::pf::kNumQueues> queues{};
   /// The VLAN of the two context-descriptor slots per TX queue (DCMD.VLE uses IDX's slot).
   std::array<std::array<uint16_t, 2>, hal::ixgbe::pf::kNumQueues> ctx_vlan{};
-  /// TX queues a pass left with descriptors still to take (budget spent): polled next pass.
+  /// TX queues a pass left with descriptors still to take (budget spent, or held back by the
+  /// rate limiter): polled next pass.
   std::array<uint64_t, 2> tx_carry{};
+  /// RSS as MRQC/RXCSUM/RSSRK/RETA/PSRTYPE say (docs/sim-model.md "RSS"); rebuilt before the
+  /// next frame when one of them was written.
+  std::unique_ptr<RssState> rss = std::make_unique<RssState>();
+  bool rss_stale = true;
+  /// This pass: the earliest time a queue the rate limiter held back may send (UINT64_MAX: none).
+  uint64_t shaper_due = UINT64_MAX;
+  /// Per-queue TX rate limiting (RTTBCNRC), in the device clock's time.
+  TxShaper shaper{TxShaper::kLink10G, kShaperSlackNs};
+  /// Polling slack the rate limiter forgives (credit an idle queue may bank): an engine thread
+  /// parks at most until the next limited frame is due, so lateness stays well under this.
+  static constexpr uint64_t kShaperSlackNs = 100'000;
   /// The engine's translation caches, one per function: [0] the PF, [1 + n] VF n.
   std::array<hal::IovaCache, hal::ixgbe::pf::kMaxVfs + 1> dma_cache{};
   std::vector<DmaFault> fault_log;

@@ -64,17 +64,23 @@ void DeviceModel::switch_frame(const Verdict& v, std::span<const uint8_t> bytes,
   uint64_t pools = v.pools().bits();
   if (pools == 0) return;
   const auto parsed = FrameView::parse(out);  // once for every copy
+  // RSS hashes the frame once; each copy's pool picks its own queue from the result.
+  const RssState& r = rss();
+  const RssHash h = r.enabled() ? r.hash(out) : RssHash{};
   for (; pools != 0; pools &= pools - 1) {
     const auto pool = static_cast<unsigned>(std::countr_zero(pools));
-    deliver_copy(pool, out, parsed ? &*parsed : nullptr, v.hide_tag().has(pool), loopback);
+    deliver_copy(pool, out, parsed ? &*parsed : nullptr, h, v.hide_tag().has(pool), loopback);
   }
 }
 
 void DeviceModel::deliver_copy(unsigned pool, std::span<const uint8_t> bytes, const FrameView* frame,
-                               bool hide, bool loopback) {
-  // RX queue 0 of the pool (RSS over a pool's queues is not modelled yet).
+                               const RssHash& h, bool hide, bool loopback) {
+  // The pool's first queue, or the one RSS picks: an offset inside the pool with VT, the
+  // absolute queue without. An offset past the pool's queues (MRQC and GCR_EXT disagreeing)
+  // falls back to the first queue rather than into another pool.
   const unsigned per_pool = queues_per_pool();
-  const unsigned q = per_pool == 0 ? 0 : pool * per_pool;
+  const unsigned off = h.hashed() ? eng_.rss->queue_offset(h, pool) : 0;
+  const unsigned q = per_pool == 0 ? off : pool * per_pool + (off < per_pool ? off : 0);
   // A pool beyond what the VT mode has (or any pool but 0 with VT on and no VT_MODE) owns no
   // queue: a configuration the PF should never make, counted instead of indexing past the
   // queue registers.
@@ -103,17 +109,19 @@ void DeviceModel::deliver_copy(unsigned pool, std::span<const uint8_t> bytes, co
       vlan = frame->tag().tci;
     }
   }
-  write_rx(q, data, status, vlan);
+  write_rx(q, data, status, vlan, h);
 }
 
-void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t status, uint16_t vlan) {
+void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t status, uint16_t vlan,
+                           const RssHash& rss_hash) {
   QueueCounters& qc = eng_.queues[q];
   const uint32_t count = reg(pfr::RDLEN(q)) / kDescLen;
   const uint32_t head = reg(pfr::RDH(q)), tail = load_reg(pfr::RDT(q).offset);
   const uint32_t bsize_field = reg(pfr::SRRCTL(q)) & ix::srrctl::kBsizePktMask;
   const uint32_t bsize = bsize_field == 0 ? kDefaultRxBuffer : bsize_field << ix::srrctl::kBsizePktShift;
-  const auto ndesc = static_cast<uint32_t>(std::max<size_t>(1, (data.size() + bsize - 1) / bsize));
-  const uint32_t avail = count == 0 || head >= count || tail >= count ? 0 : (tail + count - head) % count;
+  // Most frames fit one buffer: no division for them (one per frame showed in profiles).
+  const auto ndesc = data.size() <= bsize ? 1u : static_cast<uint32_t>((data.size() + bsize - 1) / bsize);
+  const uint32_t avail = count == 0 || head >= count || tail >= count ? 0 : tail >= head ? tail - head : tail + count - head;
   if (ndesc > avail || ndesc > kMaxRxChain) {
     // The model drops at once whether or not QDE/SRRCTL.DROP_EN is set (docs/sim-model.md).
     ++eng_.acct.rx_no_descriptor;
@@ -127,7 +135,8 @@ void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t s
   // showed up in profiles.
   std::array<uint8_t*, kMaxRxChain> desc, buf;
   for (uint32_t k = 0; k < ndesc; ++k) {
-    const uint64_t at = base + uint64_t{(head + k) % count} * kDescLen;
+    const uint32_t slot = head + k < count ? head + k : head + k - count;  // ndesc < count
+    const uint64_t at = base + uint64_t{slot} * kDescLen;
     desc[k] = dma_at(fn, at, kDescLen);
     const bool desc_fault = desc[k] == nullptr;
     uint64_t pkt_addr = 0;
@@ -147,6 +156,9 @@ void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t s
     const auto chunk = static_cast<uint16_t>(std::min<size_t>(bsize, data.size() - off));
     std::memcpy(buf[k], data.data() + off, chunk);
     ix::AdvRxWriteBack wb{};
+    wb.info = rss_hash.type;
+    // Dword 1 carries the hash only with RXCSUM.PCSD (else IP id and checksum, not modelled: 0).
+    wb.rss = eng_.rss->hash_in_descriptor() ? rss_hash.hash : 0;
     wb.length = chunk;
     wb.vlan = vlan;
     std::memcpy(desc[k], &wb, offsetof(ix::AdvRxWriteBack, status_error));
@@ -155,7 +167,7 @@ void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t s
     store_release(desc[k] + offsetof(ix::AdvRxWriteBack, status_error),
                   ix::rxd_stat::kDd | (last ? ix::rxd_stat::kEop | status : 0));
   }
-  reg(pfr::RDH(q)) = (head + ndesc) % count;
+  reg(pfr::RDH(q)) = head + ndesc < count ? head + ndesc : head + ndesc - count;
   ++eng_.acct.delivered;
   ++qc.rx_packets;
   qc.rx_bytes += data.size();
@@ -167,6 +179,19 @@ void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t s
     const bool broadcast = data.size() >= 6 && std::all_of(data.begin(), data.begin() + 6, [](uint8_t b) { return b == 0xFF; });
     if (data.size() >= 6 && (data[0] & 1u) != 0 && !broadcast) ++h.mprc;
   }
+}
+
+const RssState& DeviceModel::rss() {
+  if (eng_.rss_stale) {
+    auto r = RssRegisters::read(RegisterReader(std::span<const uint32_t>(regs_)));
+    // A VF's pool PSRTYPE is the register the VF writes as VFPSRTYPE, kept in its VfHw.
+    for (unsigned vf = 0; vf < num_vfs_; ++vf) {
+      if (vfs_[vf].exists) r.psrtype[vf] = vfs_[vf].psrtype;
+    }
+    eng_.rss->rebuild(r);
+    eng_.rss_stale = false;
+  }
+  return *eng_.rss;
 }
 
 // ---- Public engine API (each takes the device lock).

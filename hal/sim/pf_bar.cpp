@@ -69,12 +69,20 @@ void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
       if (v & pfr::qde::kRead) qde_read_index_ = q;
       return;
     }
-    case pfr::RTTBCNRC.offset:
-      rttbcnrc_[reg(pfr::RTTDQSEL) % pfr::kNumQueues] = v;
+    case pfr::RTTBCNRC.offset: {
+      const unsigned q = reg(pfr::RTTDQSEL) % pfr::kNumQueues;
+      rttbcnrc_[q] = v;
+      eng_.shaper.write_rttbcnrc(q, v, now_ns());
+      return;
+    }
+    case pfr::RTTBCNRM.offset:
+      reg(pfr::RTTBCNRM) = v;
+      eng_.shaper.write_rttbcnrm(v);
       return;
     default:
       store_reg(off, v);
-      switch_.note_write(off);  // the VEB's snapshot is stale when a switch register changed
+      switch_.note_write(off);
+      if (RssRegisters::is_rss_register(off)) eng_.rss_stale = true;  // the VEB's snapshot is stale when a switch register changed
   }
 }
 

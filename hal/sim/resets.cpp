@@ -26,6 +26,8 @@ void clear_vf_statistics(VfHw& h) {
 }  // namespace
 
 void DeviceModel::device_reset() {
+  eng_.rss_stale = true;
+  eng_.shaper.reset();
   // CTRL.RST resets the whole LAN function, VFs included, but not PCI config space: the VFs
   // keep existing, they only lose their register state (datasheet 4.2.1.6).
   ++pf_resets_;
@@ -63,6 +65,7 @@ void DeviceModel::set_pfrstd(bool ready) {
 
 void DeviceModel::vf_function_reset(unsigned vf, bool flr) {
   VfHw& h = vfs_[vf];
+  eng_.rss_stale = true;  // the VF's PSRTYPE is cleared below
   h.vfu = h.pfsts = h.pfack = h.rstd = false;
   h.rsti = !pf_ready();
   clear_vf_registers(h);

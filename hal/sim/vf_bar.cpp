@@ -98,7 +98,10 @@ void DeviceModel::vf_write_locked(unsigned vf, uint32_t off, uint32_t v) {
     case vfr::VFEIAC.offset: h.eiac = v & kValid; return;
     case vfr::VFEIAM.offset: h.eiam = v & kValid; return;
     case vfr::VFIVAR_MISC.offset: h.ivar_misc = v & 0xFF; return;
-    case vfr::VFPSRTYPE.offset: h.psrtype = v; return;
+    case vfr::VFPSRTYPE.offset:
+      h.psrtype = v;
+      eng_.rss_stale = true;  // the pool's PSRTYPE.RQPL limits its RSS queues
+      return;
     case vfr::VFMAILBOX.offset: write_vfmailbox(vf, v); return;
     default: return;  // read-only or unimplemented: dropped
   }

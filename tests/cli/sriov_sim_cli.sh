@@ -38,5 +38,16 @@ check "default (threaded) mode, 63 VFs" 0 --vfs 63
 [[ $(printf '%s\n' "$LAST_OUT" | grep -c ' up$') -eq 63 ]] || { echo "FAIL: not 63 rows in state up"; fail=1; }
 check "threaded with VF interrupts" 0 --vfs 8 --vf-interrupts
 check "inline mode" 0 --vfs 8 --mode inline
+check "--pattern without --traffic is refused" 2 --vfs 4 --pattern pairs
+check "--traffic with one VF is refused" 2 --vfs 1 --traffic 0.1
+check "--frame-size out of range is refused" 2 --vfs 2 --traffic 0.1 --frame-size 1515
+check "traffic in a ring of 4 VFs" 0 --vfs 4 --mode stepped --traffic 0.2
+printf '%s\n' "$LAST_OUT" | grep -q '^accounting: ok' || { echo "FAIL: traffic accounting not ok"; fail=1; }
+# Every VF row: a peer each way, frames received, none lost.
+[[ $(printf '%s\n' "$LAST_OUT" | awk '$1 ~ /^[0-3]$/ && NF == 15 && $9 > 0 && $10 == 0' | wc -l) -eq 4 ]] ||
+  { echo "FAIL: not 4 traffic rows with frames received and no loss"; fail=1; }
+check "traffic in pairs as JSON" 0 --vfs 4 --traffic 0.2 --pattern pairs --frame-size 1514 --json
+printf '%s' "$LAST_OUT" | grep -q '"pattern": "pairs"' || { echo "FAIL: JSON lacks the traffic pattern"; fail=1; }
+printf '%s' "$LAST_OUT" | grep -q '"rx_mpps"' || { echo "FAIL: JSON lacks per-VF rates"; fail=1; }
 rm -f /tmp/sriov-sim-cli.$$
 exit $fail

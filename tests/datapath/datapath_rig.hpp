@@ -120,8 +120,10 @@ inline std::vector<uint8_t> frame_bytes(const hal::MacAddr& dst, const hal::MacA
     b[i] = dst[i];
     b[6 + i] = src[i];
   }
-  b[12] = 0x08;
-  b[13] = 0x00;
+  // IEEE local experimental ethertype: never IPv4, so RSS never hashes these (a 0x0800 frame
+  // whose pattern byte happened to read 0x45 was hashed, as the device should).
+  b[12] = 0x88;
+  b[13] = 0xB5;
   // The sequence number first, then a pattern that differs per frame.
   for (unsigned i = 0; i < 4 && 14 + i < len; ++i) b[14 + i] = static_cast<uint8_t>(seq >> (8 * i));
   for (size_t i = 18; i < len; ++i) b[i] = static_cast<uint8_t>(seq * 7 + i);

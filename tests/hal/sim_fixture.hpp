@@ -30,8 +30,10 @@ inline void enable_vfs(sim::Device82599& dev, unsigned n) {
 }
 
 /// A device with `n` VFs, 64-pool VT mode and the PF reset done.
-inline std::unique_ptr<sim::Device82599> ready_device(unsigned n) {
-  auto dev = sim::Device82599::create();
+inline std::unique_ptr<sim::Device82599> ready_device(unsigned n, hal::Clock* clock = nullptr) {
+  sim::DeviceConfig cfg;
+  cfg.clock = clock;
+  auto dev = sim::Device82599::create(cfg);
   auto& bar = dev->pf().bar0();
   bar.write(pfr::GCR_EXT, pfr::gcr_ext::kVtMode64);
   for (unsigned i = 0; i < 4; ++i) bar.write(pfr::MBVFIMR(i), 0xFFFFFFFF);

@@ -54,8 +54,8 @@ class EngineRig {
     uint32_t tx_tail = 0, rx_tail = 0, rx_next = 0;
   };
 
-  explicit EngineRig(unsigned num_vfs = 8, unsigned ring = 64)
-      : dev(ready_device(num_vfs)), wire(std::make_shared<sim::MemoryWire>()), n(num_vfs), ring_(ring) {
+  explicit EngineRig(unsigned num_vfs = 8, unsigned ring = 64, hal::Clock* clock = nullptr)
+      : dev(ready_device(num_vfs, clock)), wire(std::make_shared<sim::MemoryWire>()), n(num_vfs), ring_(ring) {
     dev->set_wire(wire);
     vfs.resize(num_vfs);
     for (unsigned v = 0; v < num_vfs; ++v) {

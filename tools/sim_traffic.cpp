@@ -1,0 +1,163 @@
+#include "tools/sim_traffic.hpp"
+
+#include <bit>
+#include <chrono>
+#include <memory>
+
+#include <fmt/format.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "datapath/dma_map.hpp"
+#include "datapath/rx_queue.hpp"
+#include "datapath/tx_queue.hpp"
+#include "harness/datapath_host.hpp"
+
+namespace tools {
+namespace apps = harness::apps;
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+/// One guest's data path for the run. Declared so that destruction runs queues, then the
+/// mapping, then the pool.
+struct GuestPath {
+  harness::MempoolPtr pool;
+  dp::DmaMapping mapping;
+  std::optional<dp::TxQueue> tx;
+  std::optional<dp::RxQueue> rx;
+  std::optional<apps::TrafficGen> gen;
+  std::optional<apps::Sink> sink;
+};
+
+/// Pool size as DatapathHost picks it: both rings and two bursts in flight, as 2^k - 1.
+unsigned pool_size(uint16_t ring) { return std::bit_ceil(2u * ring + 2 * apps::kMaxBurst + 1) - 1; }
+
+std::expected<std::unique_ptr<GuestPath>, std::string> open_path(harness::Guest& g, uint16_t ring) {
+  auto p = std::make_unique<GuestPath>();
+  auto mp = harness::make_pktmbuf_pool(pool_size(ring));
+  if (!mp) return std::unexpected(mp.error());
+  p->pool = std::move(*mp);
+  auto m = dp::DmaMapping::map_mempool(g.function().dma(), *p->pool);
+  if (!m) return std::unexpected(fmt::format("mapping the pool: {}", m.error()));
+  p->mapping = std::move(*m);
+  auto tx = dp::TxQueue::create(g.function(), hal::QueueId{0}, ring);
+  if (!tx) return std::unexpected(fmt::format("TX queue setup: {}", tx.error()));
+  p->tx.emplace(std::move(*tx));
+  auto rx = dp::RxQueue::create(g.function(), hal::QueueId{0}, ring, p->pool.get());
+  if (!rx) return std::unexpected(fmt::format("RX queue setup: {}", rx.error()));
+  p->rx.emplace(std::move(*rx));
+  return p;
+}
+
+std::optional<unsigned> peer(TrafficPattern p, unsigned i, unsigned n) {
+  if (p == TrafficPattern::kRing) return (i + 1) % n;
+  const unsigned j = i ^ 1u;
+  if (j >= n) return std::nullopt;
+  return j;
+}
+
+/// One engine pass and one burst per sink; returns what moved.
+size_t drain_once(sim::Device82599& dev, std::vector<std::unique_ptr<GuestPath>>& paths) {
+  size_t moved = dev.poll_once();
+  for (auto& p : paths) moved += p->sink->poll();
+  return moved;
+}
+
+}  // namespace
+
+std::optional<TrafficPattern> parse_pattern(std::string_view s) {
+  if (s == "ring") return TrafficPattern::kRing;
+  if (s == "pairs") return TrafficPattern::kPairs;
+  return std::nullopt;
+}
+
+std::string_view to_string(TrafficPattern p) {
+  return p == TrafficPattern::kRing ? "ring" : "pairs";
+}
+
+unsigned traffic_memory_mb(unsigned num_vfs, const TrafficOptions& opts) {
+  // One pool object as rte_mempool lays it out (header, mbuf, headroom, data room, padding).
+  const uint64_t mbuf =
+      rte_mempool_calc_obj_size(sizeof(rte_mbuf) + RTE_PKTMBUF_HEADROOM + 2048, 0, nullptr);
+  // The pool's own ring of pointers, both descriptor rings and the software rings.
+  const uint64_t rings = 64ull * 1024 + 2ull * opts.ring_size * (16 + 16);
+  const uint64_t per_vf = pool_size(opts.ring_size) * mbuf + rings;
+  // Half again for the heap's alignment and fragmentation, and a base for DPDK itself.
+  return static_cast<unsigned>(96 + num_vfs * per_vf * 3 / 2 / (1024 * 1024));
+}
+
+std::expected<TrafficReport, std::string> run_traffic(harness::SimHost& host,
+                                                      const TrafficOptions& opts) {
+  const unsigned n = host.num_guests();
+  if (n < 2)
+    return std::unexpected(fmt::format("traffic needs at least 2 VFs, the host has {}", n));
+  std::vector<std::unique_ptr<GuestPath>> paths;
+  for (unsigned i = 0; i < n; ++i) {
+    auto p = open_path(host.guest(i), opts.ring_size);
+    if (!p) return std::unexpected(fmt::format("VF {}: {}", i, p.error()));
+    paths.push_back(std::move(*p));
+  }
+  hal::RealClock clock;
+  TrafficReport r;
+  r.opts = opts;
+  r.vfs.resize(n);
+  for (unsigned i = 0; i < n; ++i) {
+    GuestPath& p = *paths[i];
+    const apps::BurstPort port{&*p.rx, &*p.tx, p.pool.get(), host.guest(i).driver().mac()};
+    r.vfs[i].vf = i;
+    r.vfs[i].to = peer(opts.pattern, i, n);
+    p.sink.emplace(port);
+    if (!r.vfs[i].to) continue;
+    r.vfs[*r.vfs[i].to].from = i;
+    apps::GenOptions g;
+    g.frame.dst = host.guest(*r.vfs[i].to).driver().mac();
+    g.frame.frame_len = opts.frame_len;
+    g.frame.flow = static_cast<uint16_t>(i);
+    g.rate_pps = opts.rate_pps;
+    g.clock = &clock;
+    auto gen = apps::TrafficGen::create(port, g);
+    if (!gen) return std::unexpected(fmt::format("VF {}: {}", i, gen.error()));
+    p.gen.emplace(std::move(*gen));
+  }
+
+  sim::Device82599& dev = host.device();
+  const auto t0 = SteadyClock::now();
+  const auto deadline = t0 + std::chrono::duration_cast<SteadyClock::duration>(
+                                 std::chrono::duration<double>(opts.seconds));
+  for (uint64_t round = 0;; ++round) {
+    if (round % 64 == 0 && SteadyClock::now() >= deadline) break;
+    for (auto& p : paths) {
+      if (p->gen) p->gen->poll();
+    }
+    drain_once(dev, paths);
+    ++r.rounds;
+  }
+  // What is still in the rings: a few idle passes in a row end it (bounded).
+  for (unsigned idle = 0, k = 0; idle < 4 && k < 100000; ++k, ++r.rounds) {
+    idle = drain_once(dev, paths) == 0 ? idle + 1 : 0;
+  }
+  r.seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+  r.tsc_hz = static_cast<double>(rte_get_tsc_hz());
+  // Bring-up moves no frame: the device's totals are the run's.
+  r.accounting = dev.accounting();
+  r.accounting_check = r.accounting.check();
+
+  for (unsigned i = 0; i < n; ++i) {
+    VfTraffic& v = r.vfs[i];
+    if (paths[i]->gen) v.tx = paths[i]->gen->counters();
+    v.rx = paths[i]->sink->counters();
+  }
+  for (unsigned i = 0; i < n; ++i) {
+    VfTraffic& v = r.vfs[i];
+    if (!v.from) continue;
+    const uint64_t sent = r.vfs[*v.from].tx.sent;
+    // The sink counts frames of every flow; the sender's flow is the one that can be lost.
+    const uint64_t got = paths[i]->sink->flow(static_cast<uint16_t>(*v.from)).received;
+    v.loss = sent > got ? sent - got : 0;
+  }
+  return r;
+}
+
+}  // namespace tools
