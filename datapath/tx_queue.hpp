@@ -39,6 +39,11 @@ struct TxQueueOptions {
   uint16_t free_thresh = 0;
   /// Program TDWBAL/H: the device writes its head index into memory (no DD polling).
   bool head_writeback = false;
+  /// The caller promises what DPDK's RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE promises: every mbuf
+  /// is single-segment, direct, has refcnt 1 and comes from one mempool. Completed mbufs then
+  /// go back to the pool in bulk without the per-mbuf reference check. Multi-segment mbufs
+  /// are refused (tx_burst stops at them) rather than leaked.
+  bool fast_free = false;
   /// Paused through between ENABLE read-backs at setup and teardown; null re-reads at once.
   hal::Waiter* waiter = nullptr;
 };
@@ -136,7 +141,8 @@ class TxQueue {
   uint16_t nb_free_ = 0;
   uint16_t nb_since_rs_ = 0;   // descriptors used since the last RS
   uint16_t rs_thresh_ = 0;
-  uint16_t max_segments_ = kMaxSegments;  // min(kMaxSegments, ring size - rs_thresh)
+  uint16_t max_segments_ = kMaxSegments;  // min(kMaxSegments, ring size - rs_thresh); 1 with fast_free
+  bool fast_free_ = false;
   uint16_t free_thresh_ = 0;
   hal::Waiter* waiter_ = nullptr;
 };

@@ -255,6 +255,7 @@ int main(int argc, char** argv) {
   ho.num_vfs = 2 * c.pairs;
   ho.port.ring_size = static_cast<uint16_t>(c.ring);
   ho.port.pool_cache = 256;
+  ho.port.tx.fast_free = true;  // single-segment frames from one pool, as testpmd's fast free
   ho.port.data_room = data_room;
   ho.port.mtu = std::max(1500u, c.size - 14);  // MTU excludes the 14-byte header
   const unsigned pool_est = std::bit_ceil(2u * c.ring + 2 * 32 + 2 * 256 + 1);
