@@ -145,7 +145,8 @@ class DeviceModel {
   void vf_cfg_side_effects(unsigned vf, uint16_t off, unsigned width);
   uint16_t sriov_reg16(uint16_t rel) const;
 
-  // Device engine (engine_tx.cpp, engine_rx.cpp), called with mu_ held.
+  // Device engine (engine_tx.cpp, engine_rx.cpp), called with mu_ held during a pass
+  // (queue_pool/queue_function use the pass's decoded pool layout, EngineState::per_pool).
   unsigned queue_pool(unsigned q);
   int queue_function(unsigned q) const;
   /// Whether TX queue q still has descriptors to take (after a pass that stopped early).
@@ -154,7 +155,8 @@ class DeviceModel {
   /// DD on the RS descriptors of [first, next); false (queue stopped) on a DMA fault.
   bool write_tx_done(unsigned q, int fn, uint64_t base, uint32_t count, uint32_t first, uint32_t next);
   void write_tx_head(unsigned q, uint32_t head);
-  void transmit_frame(unsigned q, std::span<const uint8_t> bytes, std::optional<VlanTag> vle);
+  void transmit_frame(unsigned q, unsigned pool, int fn, std::span<const uint8_t> bytes,
+                      std::optional<VlanTag> vle);
   void switch_frame(const Verdict& v, std::span<const uint8_t> bytes, bool loopback);
   void deliver_copy(unsigned pool, std::span<const uint8_t> bytes, const FrameView* parsed, const RssHash& rss,
                     bool hide, bool loopback);

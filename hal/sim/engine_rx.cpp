@@ -78,7 +78,7 @@ void DeviceModel::deliver_copy(unsigned pool, std::span<const uint8_t> bytes, co
   // The pool's first queue, or the one RSS picks: an offset inside the pool with VT, the
   // absolute queue without. An offset past the pool's queues (MRQC and GCR_EXT disagreeing)
   // falls back to the first queue rather than into another pool.
-  const unsigned per_pool = queues_per_pool();
+  const unsigned per_pool = eng_.per_pool;
   const unsigned off = h.hashed() ? eng_.rss->queue_offset(h, pool) : 0;
   const unsigned q = per_pool == 0 ? off : pool * per_pool + (off < per_pool ? off : 0);
   // A pool beyond what the VT mode has (or any pool but 0 with VT on and no VT_MODE) owns no
@@ -154,7 +154,7 @@ void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t s
   for (uint32_t k = 0; k < ndesc; ++k) {
     const size_t off = size_t{k} * bsize;
     const auto chunk = static_cast<uint16_t>(std::min<size_t>(bsize, data.size() - off));
-    std::memcpy(buf[k], data.data() + off, chunk);
+    copy_frame(buf[k], data.data() + off, chunk);
     ix::AdvRxWriteBack wb{};
     wb.info = rss_hash.type;
     // Dword 1 carries the hash only with RXCSUM.PCSD (else IP id and checksum, not modelled: 0).

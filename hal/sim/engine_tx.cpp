@@ -40,6 +40,10 @@ enum class TxTake : uint8_t { kPacket, kIncomplete, kRingFault, kBufferFault, kO
 /// segments.
 struct TxChain {
   uint32_t next = 0;
+  /// A chain of exactly one descriptor (the common case): where it is, and whether it had RS,
+  /// so its DD is written without translating and reading it again.
+  uint8_t* only_desc = nullptr;
+  bool only_rs = false;
   std::optional<VlanTag> vle;
   std::span<const uint8_t> bytes;
   uint64_t fault_iova = 0;
@@ -60,6 +64,8 @@ size_t DeviceModel::poll_once() {
   Lock lock(mu_);
   size_t taken = 0;
   eng_.shaper_due = UINT64_MAX;
+  // GCR_EXT cannot change while the pass holds the lock: decode the pool layout once.
+  eng_.per_pool = queues_per_pool();
   // Only the queues whose registers were written (a doorbell, a re-enable) or that still had
   // work when the last pass left them: an idle device costs two exchanges, not 128 queues.
   for (unsigned w = 0; w < 2; ++w) {
@@ -79,13 +85,13 @@ size_t DeviceModel::poll_once() {
 }
 
 unsigned DeviceModel::queue_pool(unsigned q) {
-  const unsigned per_pool = queues_per_pool();
+  const unsigned per_pool = eng_.per_pool;
   // Without a VT mode every queue is the PF's, which transmits from the default pool.
   return per_pool == 0 ? switch_.state().def_pool : q / per_pool;
 }
 
 int DeviceModel::queue_function(unsigned q) const {
-  const unsigned per_pool = queues_per_pool();
+  const unsigned per_pool = eng_.per_pool;
   if (per_pool == 0) return -1;
   const unsigned pool = q / per_pool;
   // Spec 6: VF n owns pool n; the pools from num_vfs on are the PF's.
@@ -121,7 +127,7 @@ TxTake read_tx_chain(Dma&& dma, const TxRing& ring, std::array<uint16_t, 2>& ctx
     if (i == ring.tail) return TxTake::kIncomplete;  // no EOP yet: wait for the driver
     ix::AdvTxDesc d;
     const uint64_t at = ring.base + uint64_t{i} * kDescLen;
-    const uint8_t* dp = dma(at, kDescLen);
+    uint8_t* dp = dma(at, kDescLen);
     if (dp == nullptr) {
       c.fault_iova = at;
       c.fault_len = kDescLen;
@@ -162,6 +168,10 @@ TxTake read_tx_chain(Dma&& dma, const TxRing& ring, std::array<uint16_t, 2>& ctx
     }
     if (cmd & ix::txd_cmd::kEop) {
       c.next = i;
+      if (ndesc == 1 && (ring.head + 1 == ring.count ? 0 : ring.head + 1) == i) {
+        c.only_desc = dp;
+        c.only_rs = (cmd & ix::txd_cmd::kRs) != 0;
+      }
       break;
     }
   }
@@ -183,6 +193,7 @@ size_t DeviceModel::poll_tx_queue(unsigned q, bool& more) {
     return 0;
   }
   const int fn = queue_function(q);
+  const unsigned pool = queue_pool(q);
   auto dma = [this, fn](uint64_t iova, size_t n) { return dma_at(fn, iova, n); };
   const bool head_wb = (reg(pfr::TDWBAL(q)) & ix::tdwbal::kHeadWbEnable) != 0;
   // The clock is read only for a rate-limited queue: most passes never need the time.
@@ -219,9 +230,14 @@ size_t DeviceModel::poll_tx_queue(unsigned q, bool& more) {
       ++eng_.acct.oversize;
     } else {
       if (limited) eng_.shaper.charge(q, now, c.bytes.size());
-      transmit_frame(q, c.bytes, c.vle);
+      transmit_frame(q, pool, fn, c.bytes, c.vle);
     }
-    const bool done_ok = head_wb || write_tx_done(q, fn, ring.base, ring.count, ring.head, c.next);
+    bool done_ok = true;  // head write-back: no DD at all
+    if (!head_wb && c.only_desc != nullptr) {
+      if (c.only_rs) store_release(c.only_desc + offsetof(ix::AdvTxWriteBack, status), ix::txd_olinfo::kStaDd);
+    } else if (!head_wb) {
+      done_ok = write_tx_done(q, fn, ring.base, ring.count, ring.head, c.next);
+    }
     ring.head = c.next;
     if (!done_ok) {  // the write-back faulted and stopped the queue: take nothing more
       stopped = true;
@@ -262,14 +278,15 @@ void DeviceModel::write_tx_head(unsigned q, uint32_t head) {
   store_release(p, head);
 }
 
-void DeviceModel::transmit_frame(unsigned q, std::span<const uint8_t> bytes, std::optional<VlanTag> vle) {
+void DeviceModel::transmit_frame(unsigned q, unsigned pool, int fn, std::span<const uint8_t> bytes,
+                                 std::optional<VlanTag> vle) {
   QueueCounters& qc = eng_.queues[q];
   ++qc.tx_packets;
   qc.tx_bytes += bytes.size();
-  const Verdict v = switch_.transmit(queue_pool(q), bytes, vle);
+  const Verdict v = switch_.transmit(pool, bytes, vle);
   // Good-packets-transmitted counts what left the pool, not what the switch dropped (spoofed,
   // TX disabled): those are counted by the switch's drop reasons.
-  if (const int fn = queue_function(q); fn >= 0 && !v.is_dropped()) {
+  if (fn >= 0 && !v.is_dropped()) {
     VfHw& h = vfs_[static_cast<unsigned>(fn)];
     ++h.gptc;
     add36(h.gotc_lsb, h.gotc_msb, bytes.size());
