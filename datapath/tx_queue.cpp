@@ -194,6 +194,7 @@ void TxQueue::free_range(uint16_t to) {
   uint16_t i = last_cleaned_;
   if (fast_free_) {
     // One pool, refcnt 1, one segment each (the fast_free contract): straight back in bulk.
+    // The pool is read from the first mbuf only: the others' headers are not touched at all.
     do {
       i = static_cast<uint16_t>((i + 1) & mask_);
       rte_mbuf* m = sw[i].mbuf;
@@ -203,7 +204,7 @@ void TxQueue::free_range(uint16_t to) {
         rte_mempool_put_bulk(pool, reinterpret_cast<void**>(batch), nb);
         nb = 0;
       }
-      pool = m->pool;
+      if (pool == nullptr) pool = m->pool;
       batch[nb++] = m;
     } while (i != to);
     if (nb != 0) rte_mempool_put_bulk(pool, reinterpret_cast<void**>(batch), nb);
