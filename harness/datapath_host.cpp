@@ -1,5 +1,6 @@
 #include "harness/datapath_host.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 
@@ -29,34 +30,87 @@ std::expected<MempoolPtr, std::string> make_pktmbuf_pool(unsigned n, unsigned ca
   return mp;
 }
 
+void DriverDelete::operator()(vf::VfDriver* d) const {
+  if (owned) delete d;
+}
+
 namespace {
 
-/// The smallest 2^k - 1 that holds both rings, a burst in flight each way and the cache's
-/// worst case (rte_mempool may keep up to 1.5 x cache per lcore).
+/// The smallest 2^k - 1 that holds every RX and TX ring, a burst in flight each way and the
+/// cache's worst case (rte_mempool may keep up to 1.5 x cache per lcore).
 unsigned default_pool_size(const PortOptions& o) {
-  const unsigned need = 2u * o.ring_size + 2 * 32 + 2 * o.pool_cache;
+  const unsigned need = 2u * o.ring_size * std::max(o.queues, 1u) + 2 * 32 + 2 * o.pool_cache;
   return std::bit_ceil(need + 1) - 1;
+}
+
+/// The pool, its mapping and the queues, on a port whose driver is probed.
+std::expected<void, std::string> build_path(VfPort& p, const PortOptions& opts) {
+  vf::VfDriver& drv = *p.drv;
+  // The PF's answer to GET_QUEUES bounds the queues the VF may touch: past it the registers
+  // belong to no queue of this pool (or to nothing), and the device would ignore them.
+  const unsigned granted = std::min(drv.rx_queues(), drv.tx_queues());
+  if (opts.queues < 1 || opts.queues > granted) {
+    return std::unexpected(
+        fmt::format("{} queue pairs asked, the PF granted {} RX and {} TX (GET_QUEUES)",
+                    opts.queues, drv.rx_queues(), drv.tx_queues()));
+  }
+  if (opts.mtu != 0) {
+    if (auto r = drv.set_mtu(opts.mtu); !r) {
+      return std::unexpected(fmt::format("set_mtu({}): {}", opts.mtu, r.error()));
+    }
+  }
+  p.pool_size = opts.pool_size != 0 ? opts.pool_size : default_pool_size(opts);
+  auto mp = make_pktmbuf_pool(p.pool_size, opts.pool_cache, opts.data_room);
+  if (!mp) return std::unexpected(mp.error());
+  p.pool = std::move(*mp);
+  auto m = dp::DmaMapping::map_mempool(p.fn->dma(), *p.pool);
+  if (!m) return std::unexpected(fmt::format("mapping the pool: {}", m.error()));
+  p.mapping = std::move(*m);
+  return p.setup_queues(opts.ring_size, opts.rx, opts.tx, opts.queues);
 }
 
 }  // namespace
 
 VfPort::~VfPort() {
   // Queues before the mapping and the pool (they hold mbufs and DMA zones), as declared.
-  rx.reset();
-  tx.reset();
+  tx = nullptr;
+  rx = nullptr;
+  rxq.clear();
+  txq.clear();
 }
 
 std::expected<void, std::string> VfPort::setup_queues(uint16_t ring_size,
                                                       const dp::RxQueueOptions& rx_opts,
-                                                      const dp::TxQueueOptions& tx_opts) {
-  rx.reset();
-  tx.reset();
-  auto t = dp::TxQueue::create(*fn, hal::QueueId{0}, ring_size, tx_opts);
-  if (!t) return std::unexpected(fmt::format("TX queue setup: {}", t.error()));
-  tx.emplace(std::move(*t));
-  auto r = dp::RxQueue::create(*fn, hal::QueueId{0}, ring_size, pool.get(), rx_opts);
-  if (!r) return std::unexpected(fmt::format("RX queue setup: {}", r.error()));
-  rx.emplace(std::move(*r));
+                                                      const dp::TxQueueOptions& tx_opts,
+                                                      unsigned queues) {
+  tx = nullptr;
+  rx = nullptr;
+  rxq.clear();
+  txq.clear();
+  // Reserved up front: tx and rx point into the vectors.
+  txq.reserve(queues);
+  rxq.reserve(queues);
+  for (unsigned q = 0; q < queues; ++q) {
+    auto t = dp::TxQueue::create(*fn, hal::QueueId{q}, ring_size, tx_opts);
+    if (!t) {
+      txq.clear();
+      return std::unexpected(fmt::format("TX queue {} setup: {}", q, t.error()));
+    }
+    txq.push_back(std::move(*t));
+  }
+  for (unsigned q = 0; q < queues; ++q) {
+    auto r = dp::RxQueue::create(*fn, hal::QueueId{q}, ring_size, pool.get(), rx_opts);
+    if (!r) {
+      rxq.clear();
+      txq.clear();
+      return std::unexpected(fmt::format("RX queue {} setup: {}", q, r.error()));
+    }
+    rxq.push_back(std::move(*r));
+  }
+  if (queues != 0) {
+    tx = &txq[0];
+    rx = &rxq[0];
+  }
   return {};
 }
 
@@ -68,19 +122,17 @@ std::expected<std::unique_ptr<VfPort>, std::string> VfPort::open(hal::PciFunctio
   p->fn = &fn;
   p->drv = std::make_unique<vf::VfDriver>(fn, clock, waiter, opts.driver);
   if (auto r = p->drv->probe(); !r) return std::unexpected(fmt::format("probe: {}", r.error()));
-  if (opts.mtu != 0) {
-    if (auto r = p->drv->set_mtu(opts.mtu); !r) {
-      return std::unexpected(fmt::format("set_mtu({}): {}", opts.mtu, r.error()));
-    }
-  }
-  p->pool_size = opts.pool_size != 0 ? opts.pool_size : default_pool_size(opts);
-  auto mp = make_pktmbuf_pool(p->pool_size, opts.pool_cache, opts.data_room);
-  if (!mp) return std::unexpected(mp.error());
-  p->pool = std::move(*mp);
-  auto m = dp::DmaMapping::map_mempool(fn.dma(), *p->pool);
-  if (!m) return std::unexpected(fmt::format("mapping the pool: {}", m.error()));
-  p->mapping = std::move(*m);
-  if (auto r = p->setup_queues(opts.ring_size, opts.rx, opts.tx); !r) return std::unexpected(r.error());
+  if (auto r = build_path(*p, opts); !r) return std::unexpected(r.error());
+  return p;
+}
+
+std::expected<std::unique_ptr<VfPort>, std::string> VfPort::attach(hal::PciFunction& fn,
+                                                                   vf::VfDriver& driver,
+                                                                   const PortOptions& opts) {
+  auto p = std::make_unique<VfPort>();
+  p->fn = &fn;
+  p->drv = DriverPtr(&driver, DriverDelete::borrowed());
+  if (auto r = build_path(*p, opts); !r) return std::unexpected(r.error());
   return p;
 }
 

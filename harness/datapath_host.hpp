@@ -1,13 +1,13 @@
 #pragma once
 // A simulated host for the data path: one simulated 82599, the real PF driver, and per VF a
-// probed VfDriver with an rte_pktmbuf pool mapped into the VF's DMA domain and RX/TX queue 0.
-// Everything is stepped on the caller's thread: nothing moves a frame until the caller runs
-// device().poll_once(). The mailbox is served inline (a VF driver's waits run the PF's service),
-// as in SimHost's stepped mode.
+// probed VfDriver with an rte_pktmbuf pool mapped into the VF's DMA domain and RX/TX queue
+// pairs (queue 0 by default). Everything is stepped on the caller's thread: nothing moves a
+// frame until the caller runs device().poll_once(). The mailbox is served inline (a VF driver's
+// waits run the PF's service), as in SimHost's stepped mode.
 //
-// The pieces stand alone too: make_pktmbuf_pool() and VfPort::open() build one VF's data path
-// on any PciFunction, so a rig that owns its own device and PF driver (tests/vf/datapath_rig.hpp)
-// can use them.
+// The pieces stand alone too: make_pktmbuf_pool(), VfPort::open() (probes a driver of its own)
+// and VfPort::attach() (a driver someone else probed, such as a SimHost guest's) build one VF's
+// data path on any PciFunction, so a rig that owns its own device and PF driver can use them.
 //
 // Requires a running EAL (dp::Eal::init or dp::shared_eal), which must outlive the host.
 
@@ -49,9 +49,13 @@ struct PortOptions {
   vf::VfOptions driver;
   /// set_mtu() after probe; 0 leaves the default (1500).
   uint32_t mtu = 0;
-  /// RX and TX descriptors (power of two, multiple of 8).
+  /// RX and TX descriptors per queue (power of two, multiple of 8).
   uint16_t ring_size = 512;
-  /// Mbufs in the VF's pool; 0 picks the smallest 2^k - 1 holding both rings, two bursts of 32
+  /// RX/TX queue pairs, VF queues 0..queues-1: at least 1, at most what the PF granted in
+  /// GET_QUEUES (VfDriver::rx_queues() and tx_queues()). Received flows spread over them only
+  /// when the VF asks for RSS queues (VFPSRTYPE.RQPL); otherwise everything lands on queue 0.
+  unsigned queues = 1;
+  /// Mbufs in the VF's pool; 0 picks the smallest 2^k - 1 holding every ring, two bursts of 32
   /// and twice the cache.
   unsigned pool_size = 0;
   /// Per-lcore mempool cache (0: none).
@@ -63,33 +67,67 @@ struct PortOptions {
   dp::TxQueueOptions tx;
 };
 
-/// One VF as a guest sees it: driver, pool, the pool's DMA mapping, queue 0 each way. Members
-/// are destroyed bottom-up: queues, then the mapping, then the pool, then the driver.
+/// Deletes a VfDriver only when the port made it (VfPort::open); a port from VfPort::attach
+/// borrows the caller's driver and leaves it alone.
+struct DriverDelete {
+  DriverDelete() = default;
+  /// Implicit, so a std::make_unique<vf::VfDriver> converts to an owning DriverPtr.
+  DriverDelete(std::default_delete<vf::VfDriver>) noexcept {}
+  /// A deleter that leaves the driver to its owner.
+  static DriverDelete borrowed() {
+    DriverDelete d;
+    d.owned = false;
+    return d;
+  }
+  bool owned = true;
+  void operator()(vf::VfDriver* d) const;
+};
+using DriverPtr = std::unique_ptr<vf::VfDriver, DriverDelete>;
+
+/// One VF as a guest sees it: driver, pool, the pool's DMA mapping, and its RX/TX queue pairs.
+/// Members are destroyed bottom-up: queues, then the mapping, then the pool, then the driver
+/// (when the port owns it).
 /// Not movable (the queues point into the driver's function; keep it in a unique_ptr).
 struct VfPort {
-  /// Probes a VfDriver on `fn`, sets its MTU, creates the pool, maps it into fn's DMA domain
-  /// and sets up RX/TX queue 0. `fn`, `clock` and `waiter` must outlive the port; `waiter` is
-  /// what the driver runs while it waits for the PF (the PF's service, when stepped).
+  /// Probes a VfDriver on `fn`, then builds the data path as attach() does. `fn`, `clock` and
+  /// `waiter` must outlive the port; `waiter` is what the driver runs while it waits for the
+  /// PF (the PF's service, when stepped).
   /// Errors: one line naming the step that failed and why.
   static std::expected<std::unique_ptr<VfPort>, std::string> open(hal::PciFunction& fn,
                                                                   hal::Clock& clock,
                                                                   hal::Waiter& waiter,
                                                                   const PortOptions& opts);
+  /// The data path of a driver already probed on `fn` (which must be `driver`'s function):
+  /// set_mtu() when opts.mtu is not 0 (a mailbox request, served however the driver's waiter
+  /// serves it), the pool, its mapping into fn's DMA domain, and opts.queues RX/TX queue
+  /// pairs. opts.driver is not used. `fn` and `driver` must outlive the port, which does not
+  /// own the driver. Queue setup itself needs no mailbox.
+  /// Errors: one line naming the step that failed and why (more queues than GET_QUEUES gave).
+  static std::expected<std::unique_ptr<VfPort>, std::string> attach(hal::PciFunction& fn,
+                                                                    vf::VfDriver& driver,
+                                                                    const PortOptions& opts);
   VfPort() = default;
   VfPort(const VfPort&) = delete;
   VfPort& operator=(const VfPort&) = delete;
   ~VfPort();
 
-  /// (Re)creates queue 0 each way (old queues are destroyed first).
+  /// (Re)creates `queues` RX/TX queue pairs, VF queues 0..queues-1 (old queues are destroyed
+  /// first; nothing stays set up after an error). The pool must hold `queues` filled RX rings.
   std::expected<void, std::string> setup_queues(uint16_t ring_size, const dp::RxQueueOptions& rx,
-                                                const dp::TxQueueOptions& tx);
+                                                const dp::TxQueueOptions& tx, unsigned queues = 1);
+  /// Queue pairs set up.
+  unsigned num_queues() const { return static_cast<unsigned>(rxq.size()); }
 
   hal::PciFunction* fn = nullptr;
-  std::unique_ptr<vf::VfDriver> drv;
+  DriverPtr drv;
   MempoolPtr pool;
   dp::DmaMapping mapping;
-  std::optional<dp::TxQueue> tx;
-  std::optional<dp::RxQueue> rx;
+  /// VF queue q is txq[q] / rxq[q].
+  std::vector<dp::TxQueue> txq;
+  std::vector<dp::RxQueue> rxq;
+  /// Queue 0 each way (txq[0], rxq[0]; null while none is set up): what single-queue users take.
+  dp::TxQueue* tx = nullptr;
+  dp::RxQueue* rx = nullptr;
   unsigned pool_size = 0;
 };
 

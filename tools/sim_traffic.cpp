@@ -9,9 +9,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "datapath/dma_map.hpp"
-#include "datapath/rx_queue.hpp"
-#include "datapath/tx_queue.hpp"
+#include "harness/apps/burst_port.hpp"
 #include "harness/datapath_host.hpp"
 
 namespace tools {
@@ -20,36 +18,27 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-/// One guest's data path for the run. Declared so that destruction runs queues, then the
-/// mapping, then the pool.
+/// One guest's data path for the run (harness::VfPort on the guest's own driver) and its apps.
+/// Declared so that the apps go before the queues they use.
 struct GuestPath {
-  harness::MempoolPtr pool;
-  dp::DmaMapping mapping;
-  std::optional<dp::TxQueue> tx;
-  std::optional<dp::RxQueue> rx;
+  std::unique_ptr<harness::VfPort> port;
   std::optional<apps::TrafficGen> gen;
   std::optional<apps::Sink> sink;
 };
 
-/// Pool size as DatapathHost picks it: both rings and two bursts in flight, as 2^k - 1.
-unsigned pool_size(uint16_t ring) { return std::bit_ceil(2u * ring + 2 * apps::kMaxBurst + 1) - 1; }
-
 std::expected<std::unique_ptr<GuestPath>, std::string> open_path(harness::Guest& g, uint16_t ring) {
+  harness::PortOptions o;
+  o.ring_size = ring;  // the rest as before: queue 0, 2 KiB buffers, no cache, the default MTU
+  auto port = harness::VfPort::attach(g.function(), g.driver(), o);
+  if (!port) return std::unexpected(port.error());
   auto p = std::make_unique<GuestPath>();
-  auto mp = harness::make_pktmbuf_pool(pool_size(ring));
-  if (!mp) return std::unexpected(mp.error());
-  p->pool = std::move(*mp);
-  auto m = dp::DmaMapping::map_mempool(g.function().dma(), *p->pool);
-  if (!m) return std::unexpected(fmt::format("mapping the pool: {}", m.error()));
-  p->mapping = std::move(*m);
-  auto tx = dp::TxQueue::create(g.function(), hal::QueueId{0}, ring);
-  if (!tx) return std::unexpected(fmt::format("TX queue setup: {}", tx.error()));
-  p->tx.emplace(std::move(*tx));
-  auto rx = dp::RxQueue::create(g.function(), hal::QueueId{0}, ring, p->pool.get());
-  if (!rx) return std::unexpected(fmt::format("RX queue setup: {}", rx.error()));
-  p->rx.emplace(std::move(*rx));
+  p->port = std::move(*port);
   return p;
 }
+
+/// Pool size as VfPort picks it for one queue pair without a cache: both rings and two bursts
+/// in flight, as 2^k - 1.
+unsigned pool_size(uint16_t ring) { return std::bit_ceil(2u * ring + 2 * apps::kMaxBurst + 1) - 1; }
 
 std::optional<unsigned> peer(TrafficPattern p, unsigned i, unsigned n) {
   if (p == TrafficPattern::kRing) return (i + 1) % n;
@@ -105,7 +94,7 @@ std::expected<TrafficReport, std::string> run_traffic(harness::SimHost& host,
   r.vfs.resize(n);
   for (unsigned i = 0; i < n; ++i) {
     GuestPath& p = *paths[i];
-    const apps::BurstPort port{&*p.rx, &*p.tx, p.pool.get(), host.guest(i).driver().mac()};
+    const apps::BurstPort port = apps::burst_port(*p.port);
     r.vfs[i].vf = i;
     r.vfs[i].to = peer(opts.pattern, i, n);
     p.sink.emplace(port);

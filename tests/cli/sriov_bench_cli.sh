@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Command-line contract of sriov-bench: exit codes, one-line usage errors, the output's lines.
-# No timing assertion: the figures depend on the machine.
+# Command-line contract of sriov-bench: exit codes, one-line usage errors, the output's lines,
+# every scenario's packet accounting. No timing assertion: the figures depend on the machine.
 set -u
 bench=$1
 fail=0
@@ -23,6 +23,10 @@ check() {  # check NAME EXPECTED_EXIT ARGS...
 expect_line() {  # expect_line REGEX: LAST_OUT has a line matching it
   printf '%s\n' "$LAST_OUT" | grep -Eq "$1" || { echo "FAIL: no line matching '$1' in:"; printf '%s\n' "$LAST_OUT"; fail=1; }
 }
+expect_json() {  # expect_json PYTHON_EXPR: LAST_OUT parses as JSON and the expression on it (j) holds
+  printf '%s' "$LAST_OUT" | python3 -c "import json,sys; j=json.load(sys.stdin); sys.exit(0 if ($1) else 1)" ||
+    { echo "FAIL: JSON does not parse or '$1' is false in:"; printf '%s\n' "$LAST_OUT"; fail=1; }
+}
 
 check "no scenario is refused" 2
 check "unknown scenario is refused" 2 wire-to-wire
@@ -35,8 +39,20 @@ check "--burst 33 is refused" 2 vf-to-vf --burst 33
 check "--ring 100 (not a power of two) is refused" 2 vf-to-vf --ring 100
 check "--duration 0 is refused" 2 vf-to-vf --duration 0
 check "--packets with --duration is refused" 2 vf-to-vf --packets 10 --duration 1
+check "--pairs with --vfs is refused" 2 vf-to-vf --pairs 1 --vfs 2
+check "--vfs 3 for vf-to-vf (odd) is refused" 2 vf-to-vf --vfs 3
+check "--vfs 64 is refused" 2 pf-to-vf --vfs 64
+check "--pairs for vf-to-wire is refused" 2 vf-to-wire --pairs 1
+check "--queues 0 is refused" 2 vf-to-vf --queues 0
+check "--queues 5 is refused" 2 vf-to-vf --queues 5
+check "--queues 4 with 40 VFs (2 per pool) is refused" 2 wire-to-vf --vfs 40 --queues 4
+check "--flows 0 is refused" 2 vf-to-vf --flows 0
+check "--wire for vf-to-vf is refused" 2 vf-to-vf --wire builtin
+check "--wire memory is refused" 2 vf-to-wire --wire memory
+check "wire-to-vf on another ethdev is refused" 2 wire-to-vf --wire net_ring0
+check "the same CPU for engine and guests is refused" 2 vf-to-vf --engine thread --engine-cpu 1 --guest-cpu 1
 
-check "vf-to-vf, 20000 packets" 0 vf-to-vf --packets 20000
+check "vf-to-vf, 20000 packets, inline" 0 vf-to-vf --packets 20000 --engine inline
 expect_line '^rate: [0-9.]+ Mpps, [0-9.]+ Gbit/s'
 expect_line '^cycles/packet: [0-9.]+ total = engine [0-9.]+ \+ VF driver [0-9.]+ '
 expect_line '^accounting: ok '
@@ -46,7 +62,38 @@ expect_line '^threading: 1 thread'
 check "vf-to-vf, 2 pairs, jumbo frames" 0 vf-to-vf --packets 2000 --pairs 2 --size 9000
 expect_line '^accounting: ok '
 
+check "vf-to-vf, 4 VFs, 2 queue pairs each" 0 vf-to-vf --packets 4000 --vfs 4 --queues 2
+expect_line '^accounting: ok '
+expect_line '^rx queues: [0-9]+ [0-9]+ '
+
+check "vf-to-wire, 2 VFs, the built-in peer" 0 vf-to-wire --packets 4000 --vfs 2
+expect_line '^accounting: ok .*to wire'
+expect_line '^wire: device sent '
+expect_line '^cycles/packet: .*wire peer [0-9.]+'
+
+check "vf-to-wire, 1518 B, inline" 0 vf-to-wire --packets 2000 --size 1518 --engine inline
+expect_line '^accounting: ok '
+
+check "wire-to-vf, 2 VFs, 2 queue pairs" 0 wire-to-vf --packets 4000 --vfs 2 --queues 2
+expect_line '^accounting: ok '
+expect_line '^packets: sent 4000, '
+
+check "wire-to-vf, jumbo frames, inline" 0 wire-to-vf --packets 1000 --size 9000 --engine inline
+expect_line '^accounting: ok '
+
+check "pf-to-vf, 3 VFs" 0 pf-to-vf --packets 4000 --vfs 3
+expect_line '^accounting: ok '
+expect_line '^cycles/packet: .*drivers [0-9.]+ \(VF rx [0-9.]+, PF tx [0-9.]+\)'
+
+check "pf-to-vf, 2 queue pairs, inline" 0 pf-to-vf --packets 2000 --queues 2 --engine inline
+expect_line '^accounting: ok '
+
 check "JSON output" 0 vf-to-vf --packets 1000 --json
-printf '%s' "$LAST_OUT" | grep -q '"ok": true' || { echo "FAIL: JSON lacks accounting ok"; fail=1; }
-printf '%s' "$LAST_OUT" | grep -q '"mpps":' || { echo "FAIL: JSON lacks mpps"; fail=1; }
+# Received plus dropped is what was sent: with the engine on its own core an RX ring may overflow.
+expect_json 'j["accounting"]["ok"] is True and "mpps" in j and j["packets"]["received"] + j["drops"] == 1000'
+
+for s in vf-to-wire wire-to-vf pf-to-vf; do
+  check "JSON output, $s" 0 $s --packets 1000 --json
+  expect_json 'j["accounting"]["ok"] is True and j["scenario"] == "'$s'" and j["drops"] == sum(j["drops_by_reason"].values())'
+done
 exit $fail
