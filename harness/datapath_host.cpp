@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 
 #include "datapath/eal.hpp"
+#include "datapath/rss_queues.hpp"
 
 namespace harness {
 
@@ -111,6 +112,10 @@ std::expected<void, std::string> VfPort::setup_queues(uint16_t ring_size,
     tx = &txq[0];
     rx = &rxq[0];
   }
+  // RSS spreads received flows over the queues only once the pool's RQPL says how many there
+  // are; queues past a power of two still transmit.
+  const unsigned rss = queues >= 4 ? 4 : queues >= 2 ? 2 : 1;
+  if (auto r = dp::set_vf_rss_queues(*fn, rss); !r) return std::unexpected(fmt::format("{}", r.error()));
   return {};
 }
 

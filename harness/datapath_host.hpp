@@ -52,8 +52,8 @@ struct PortOptions {
   /// RX and TX descriptors per queue (power of two, multiple of 8).
   uint16_t ring_size = 512;
   /// RX/TX queue pairs, VF queues 0..queues-1: at least 1, at most what the PF granted in
-  /// GET_QUEUES (VfDriver::rx_queues() and tx_queues()). Received flows spread over them only
-  /// when the VF asks for RSS queues (VFPSRTYPE.RQPL); otherwise everything lands on queue 0.
+  /// GET_QUEUES (VfDriver::rx_queues() and tx_queues()). setup_queues() writes VFPSRTYPE.RQPL
+  /// for the largest power of two up to 4 queues, so RSS spreads received flows over them.
   unsigned queues = 1;
   /// Mbufs in the VF's pool; 0 picks the smallest 2^k - 1 holding every ring, two bursts of 32
   /// and twice the cache.

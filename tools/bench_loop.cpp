@@ -57,15 +57,20 @@ void send_round(std::vector<Sender>& senders, const Options& o, Totals& t, rte_m
   }
 }
 
+/// Bursts one receiving queue may give per round (see poll_and_receive).
+constexpr unsigned kDrainBursts = 4;
+
 void count_received(Totals& t, rte_mbuf** bufs, uint16_t n) {
   t.received += n;
   for (uint16_t k = 0; k < n; ++k) t.rx_bytes += bufs[k]->pkt_len;
   rte_pktmbuf_free_bulk(bufs, n);
 }
 
-/// One engine pass (unless the engine runs on its own thread), then one rx_burst per receiving
-/// queue (frames counted and freed). Returns the frames the engine took plus the frames
-/// received: 0 means nothing moved.
+/// One engine pass (unless the engine runs on its own thread), then rx_burst on every receiving
+/// queue until it returns less than a burst, at most kDrainBursts times (frames counted and
+/// freed): with the engine on its own core, one burst per round would let a ring that got ahead
+/// fill up and drop. Returns the frames the engine took plus the frames received: 0 means
+/// nothing moved.
 size_t poll_and_receive(Rig& rig, const Options& o, Totals& t, rte_mbuf** bufs) {
   size_t moved = 0;
   if (!o.threaded()) {
@@ -77,21 +82,27 @@ size_t poll_and_receive(Rig& rig, const Options& o, Totals& t, rte_mbuf** bufs) 
   const auto burst = static_cast<uint16_t>(o.burst);
   for (Receiver& r : rig.receivers()) {
     if (r.peer != nullptr) {
-      const uint64_t a = __rdtsc();
-      const uint16_t n = r.peer->rx_burst(bufs, burst);
-      t.cyc_peer += __rdtsc() - a;
-      r.per_queue[0] += n;
-      moved += n;
-      count_received(t, bufs, n);
+      for (unsigned k = 0; k < kDrainBursts; ++k) {
+        const uint64_t a = __rdtsc();
+        const uint16_t n = r.peer->rx_burst(bufs, burst);
+        t.cyc_peer += __rdtsc() - a;
+        r.per_queue[0] += n;
+        moved += n;
+        count_received(t, bufs, n);
+        if (n < burst) break;
+      }
       continue;
     }
     for (size_t q = 0; q < r.queues.size(); ++q) {
-      const uint64_t a = __rdtsc();
-      const uint16_t n = r.queues[q]->rx_burst(bufs, burst);
-      t.cyc_rx += __rdtsc() - a;
-      r.per_queue[q] += n;
-      moved += n;
-      count_received(t, bufs, n);
+      for (unsigned k = 0; k < kDrainBursts; ++k) {
+        const uint64_t a = __rdtsc();
+        const uint16_t n = r.queues[q]->rx_burst(bufs, burst);
+        t.cyc_rx += __rdtsc() - a;
+        r.per_queue[q] += n;
+        moved += n;
+        count_received(t, bufs, n);
+        if (n < burst) break;
+      }
     }
   }
   return moved;

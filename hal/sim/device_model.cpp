@@ -42,6 +42,7 @@ uint32_t DeviceModel::pf_read(uint32_t off) {
 }
 
 void DeviceModel::pf_write(uint32_t off, uint32_t v) {
+  if (try_pf_doorbell(off, v)) return;
   Lock lock(mu_);
   trace(-1, Space::kBar0, true, off, v);
   if (off % 4 != 0 || off >= pfr::kBarSize) return;
@@ -99,6 +100,20 @@ bool DeviceModel::try_vf_doorbell(unsigned vf, uint32_t off, uint32_t v) {
     store_reg(pfr::TDT(abs).offset, v);
     mark_tx_pending(abs);
   }
+  return true;
+}
+
+bool DeviceModel::try_pf_doorbell(uint32_t off, uint32_t v) {
+  // The PF reaches every absolute queue's tail (its default pool's, in practice); a tail write
+  // changes nothing the doorbell map or the switch depend on.
+  if (off % 0x40 != kTailReg || tracing_.load(std::memory_order_relaxed)) return false;
+  const bool tx = off >= pfr::TDT(0).offset && off < pfr::tx_queue_base(pfr::kNumQueues);
+  // RX queues 0..63 at 0x01000, 64..127 in the second block at 0x0D000 (0x40 bytes each).
+  const bool rx = (off >= pfr::RDT(0).offset && off < pfr::rx_queue_base(0) + 64 * 0x40) ||
+                  (off >= pfr::RDT(64).offset && off < pfr::rx_queue_base(64) + 64 * 0x40);
+  if (!tx && !rx) return false;
+  store_reg(off, v);
+  if (tx) mark_tx_pending((off - pfr::tx_queue_base(0)) / 0x40);
   return true;
 }
 

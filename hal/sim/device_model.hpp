@@ -166,6 +166,7 @@ class DeviceModel {
   // Tail doorbells without the device lock (device_model.cpp): a burst's one TDT/RDT write
   // must not wait for an engine pass that holds the lock.
   bool try_vf_doorbell(unsigned vf, uint32_t off, uint32_t v);
+  bool try_pf_doorbell(uint32_t off, uint32_t v);
   /// Recomputes doorbell_map_ from the VFs' decode state and the VT mode; mu_ held, after
   /// every locked write that may change either.
   void refresh_doorbell_map();

@@ -93,6 +93,7 @@ void EngineThread::run() {
     busy_cycles_.store(busy_cyc, std::memory_order_relaxed);
     parks_.store(parks, std::memory_order_relaxed);
   };
+  if (opts_.on_start) opts_.on_start();
   auto idle_since = Clock::now();
   bool idling = false;  // idle_since is set: the spin period runs from it
   unsigned idle = 0;
@@ -127,6 +128,7 @@ void EngineThread::run() {
     dev_.model().park_engine(opts_.park);
   }
   publish();
+  if (opts_.on_stop) opts_.on_stop();
 }
 
 }  // namespace sim

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -25,6 +26,10 @@ struct EngineThreadOptions {
   /// Longest park. A TX doorbell wakes the engine at once; frames arriving from the wire (a tap
   /// device, a cable) are seen within this bound. 0 never parks (pure busy polling).
   std::chrono::microseconds park{500};
+  /// Run on the engine thread before its first pass and after its last. What a world above
+  /// hal/ needs there, e.g. registering the thread with DPDK (rte_thread_register) so the
+  /// ethdev wire ports it drives get a per-lcore mempool cache.
+  std::function<void()> on_start, on_stop;
 };
 
 /// What the thread did, for reports and benchmarks. Cycles are the TSC on x86-64 (nanoseconds
