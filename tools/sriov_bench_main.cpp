@@ -90,8 +90,9 @@ int main(int argc, char** argv) {
       eto.cpu = o.engine_cpu;
       // The engine thread drives the wire ports' mempools (EthdevWire): as a registered
       // non-EAL lcore it gets a mempool cache instead of going to the pool's ring per mbuf.
+      // Not unregistered at the end: that would strand the mbufs in its mempool caches, and
+      // the process ends with the run anyway.
       eto.on_start = [] { (void)rte_thread_register(); };
-      eto.on_stop = [] { rte_thread_unregister(); };
       auto e = sim::EngineThread::start((*rig)->device(), eto);
       if (!e) return fail(fmt::format("engine thread: {}", e.error()));
       engine = std::move(*e);

@@ -44,11 +44,11 @@ uint32_t DeviceModel::pf_read(uint32_t off) {
 void DeviceModel::pf_write(uint32_t off, uint32_t v) {
   if (try_pf_doorbell(off, v)) return;
   Lock lock(mu_);
+  DoorbellGate gate(*this);
   trace(-1, Space::kBar0, true, off, v);
   if (off % 4 != 0 || off >= pfr::kBarSize) return;
   pf_write_locked(off, v);
   note_queue_write(off);
-  refresh_doorbell_map();
 }
 
 uint32_t DeviceModel::vf_read(unsigned vf, uint32_t off) {
@@ -65,11 +65,11 @@ uint32_t DeviceModel::vf_read(unsigned vf, uint32_t off) {
 void DeviceModel::vf_write(unsigned vf, uint32_t off, uint32_t v) {
   if (try_vf_doorbell(vf, off, v)) return;
   Lock lock(mu_);
+  DoorbellGate gate(*this);
   trace(static_cast<int>(vf), Space::kBar0, true, off, v);
   const bool decodes = vf < vfs_.size() && vfs_[vf].exists &&
                        (sriov_reg16(hal::pci::sriov::kCtrl) & hal::pci::sriov::kCtrlMse) != 0;
   if (decodes && off % 4 == 0 && off < vfr::kBarSize) vf_write_locked(vf, off, v);
-  refresh_doorbell_map();
 }
 
 // ---- Doorbells. A tail write is the one register access of a burst; taking the device lock
@@ -83,13 +83,30 @@ constexpr uint32_t kDoorbellValid = 1u << 31;
 constexpr uint32_t kTailReg = 0x18;  // RDT/TDT within a queue's 0x40-byte block (VF and PF)
 }  // namespace
 
+/// One doorbell in flight for its scope; open() says whether the gate let it through.
+class DeviceModel::DoorbellTicket {
+ public:
+  explicit DoorbellTicket(DeviceModel& m) : m_(m) {
+    m_.doorbells_in_flight_.fetch_add(1, std::memory_order_seq_cst);
+  }
+  ~DoorbellTicket() { m_.doorbells_in_flight_.fetch_sub(1, std::memory_order_release); }
+  DoorbellTicket(const DoorbellTicket&) = delete;
+  DoorbellTicket& operator=(const DoorbellTicket&) = delete;
+  bool open() const {
+    // The seq_cst load orders the trace flag read after it (acquire).
+    return m_.doorbells_open_.load(std::memory_order_seq_cst) && !m_.tracing_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  DeviceModel& m_;
+};
+
 bool DeviceModel::try_vf_doorbell(unsigned vf, uint32_t off, uint32_t v) {
   const bool rx = off >= vfr::VFRDT(0).offset && off < vfr::VFRDT(vfr::kMaxQueues).offset;
   const bool tx = off >= vfr::VFTDT(0).offset && off < vfr::VFTDT(vfr::kMaxQueues).offset;
-  if ((!rx && !tx) || off % 0x40 != kTailReg || vf >= doorbell_map_.size() ||
-      tracing_.load(std::memory_order_relaxed)) {
-    return false;
-  }
+  if ((!rx && !tx) || off % 0x40 != kTailReg || vf >= doorbell_map_.size()) return false;
+  const DoorbellTicket ticket(*this);
+  if (!ticket.open()) return false;
   const uint32_t map = doorbell_map_[vf].load(std::memory_order_acquire);
   const unsigned q = (off & 0xFFF) / 0x40;
   if ((map & kDoorbellValid) == 0 || q >= ((map >> 8) & 0xFF)) return false;  // locked path drops it
@@ -106,12 +123,14 @@ bool DeviceModel::try_vf_doorbell(unsigned vf, uint32_t off, uint32_t v) {
 bool DeviceModel::try_pf_doorbell(uint32_t off, uint32_t v) {
   // The PF reaches every absolute queue's tail (its default pool's, in practice); a tail write
   // changes nothing the doorbell map or the switch depend on.
-  if (off % 0x40 != kTailReg || tracing_.load(std::memory_order_relaxed)) return false;
+  if (off % 0x40 != kTailReg) return false;
   const bool tx = off >= pfr::TDT(0).offset && off < pfr::tx_queue_base(pfr::kNumQueues);
   // RX queues 0..63 at 0x01000, 64..127 in the second block at 0x0D000 (0x40 bytes each).
   const bool rx = (off >= pfr::RDT(0).offset && off < pfr::rx_queue_base(0) + 64 * 0x40) ||
                   (off >= pfr::RDT(64).offset && off < pfr::rx_queue_base(64) + 64 * 0x40);
   if (!tx && !rx) return false;
+  const DoorbellTicket ticket(*this);
+  if (!ticket.open()) return false;
   store_reg(off, v);
   if (tx) mark_tx_pending((off - pfr::tx_queue_base(0)) / 0x40);
   return true;
@@ -130,6 +149,15 @@ void DeviceModel::note_queue_write(uint32_t off) {
   }
 }
 
+void DeviceModel::close_doorbells() {
+  doorbells_open_.store(false, std::memory_order_seq_cst);
+  while (doorbells_in_flight_.load(std::memory_order_seq_cst) != 0) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
 void DeviceModel::refresh_doorbell_map() {
   const unsigned per_pool = queues_per_pool();
   const bool mse = (sriov_reg16(hal::pci::sriov::kCtrl) & hal::pci::sriov::kCtrlMse) != 0;
@@ -138,6 +166,7 @@ void DeviceModel::refresh_doorbell_map() {
     doorbell_map_[vf].store(decodes ? kDoorbellValid | per_pool << 8 | vf * per_pool : 0,
                             std::memory_order_release);
   }
+  doorbells_open_.store(true, std::memory_order_seq_cst);
 }
 
 void DeviceModel::set_link(bool up) {
@@ -149,6 +178,7 @@ void DeviceModel::set_link(bool up) {
 
 void DeviceModel::set_trace(RegTraceFn fn) {
   Lock lock(mu_);
+  DoorbellGate gate(*this);  // no doorbell in flight may miss the trace
   trace_ = std::move(fn);
   tracing_.store(static_cast<bool>(trace_), std::memory_order_relaxed);
 }

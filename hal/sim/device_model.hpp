@@ -165,11 +165,27 @@ class DeviceModel {
 
   // Tail doorbells without the device lock (device_model.cpp): a burst's one TDT/RDT write
   // must not wait for an engine pass that holds the lock.
+  class DoorbellTicket;
   bool try_vf_doorbell(unsigned vf, uint32_t off, uint32_t v);
   bool try_pf_doorbell(uint32_t off, uint32_t v);
-  /// Recomputes doorbell_map_ from the VFs' decode state and the VT mode; mu_ held, after
-  /// every locked write that may change either.
+  /// Recomputes doorbell_map_ from the VFs' decode state and the VT mode and reopens the
+  /// doorbells; mu_ held.
   void refresh_doorbell_map();
+  /// Closes the lock-free doorbells and waits for those in flight; mu_ held. After it no
+  /// doorbell stores anything until refresh_doorbell_map(): a locked access may then change
+  /// queue ownership, zero tail registers or install a trace without racing one.
+  void close_doorbells();
+  /// close_doorbells() for the scope of one locked access, refresh_doorbell_map() at its end.
+  class DoorbellGate {
+   public:
+    explicit DoorbellGate(DeviceModel& m) : m_(m) { m_.close_doorbells(); }
+    ~DoorbellGate() { m_.refresh_doorbell_map(); }
+    DoorbellGate(const DoorbellGate&) = delete;
+    DoorbellGate& operator=(const DoorbellGate&) = delete;
+
+   private:
+    DeviceModel& m_;
+  };
   /// A locked write to PF offset `off`: a TX queue register marks its queue for the engine.
   void note_queue_write(uint32_t off);
   void mark_tx_pending(unsigned q);
@@ -223,6 +239,10 @@ class DeviceModel {
   uint32_t pf_resets_ = 0;
   RegTraceFn trace_;
   std::atomic<bool> tracing_{false};  // trace_ is set: doorbells take the locked path
+  // Doorbell gate (Dekker pair): a doorbell counts itself in flight, then checks the gate is
+  // open; close_doorbells() shuts the gate, then waits for the count to reach zero.
+  std::atomic<bool> doorbells_open_{false};
+  std::atomic<uint32_t> doorbells_in_flight_{0};
   /// Per VF: kDoorbellValid | queues per pool << 8 | absolute queue of its queue 0, or 0 when
   /// the VF's BAR does not decode.
   std::array<std::atomic<uint32_t>, hal::ixgbe::pf::kMaxVfs> doorbell_map_{};

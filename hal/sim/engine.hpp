@@ -134,6 +134,9 @@ struct EngineState {
   std::vector<uint8_t> frame;     ///< the gathered TX frame or the wire frame
   std::vector<uint8_t> tagged;    ///< the frame with the switch's inserted tag
   std::vector<uint8_t> rx_bytes;  ///< one copy with its tag stripped or hidden
+  /// A VF's single-buffer frame, copied out of guest memory before the switch looks at it: the
+  /// guest could rewrite its buffer between the anti-spoof check and the delivery otherwise.
+  alignas(64) std::array<uint8_t, kMaxFrame> tx_copy{};
 
   void record_fault(const DmaFault& f) {
     ++dma_fault_count;

@@ -35,9 +35,10 @@ constexpr uint32_t kRingLenMultiple = 128;
 /// The outcome of reading one TX descriptor chain.
 enum class TxTake : uint8_t { kPacket, kIncomplete, kRingFault, kBufferFault, kOversize };
 
-/// One chain read from [head, next). `bytes` is the frame: the data buffer itself when the
-/// chain has one data descriptor (no copy), else EngineState::frame holding the gathered
-/// segments.
+/// One chain read from [head, next). `bytes` is the frame: for a chain with one data
+/// descriptor the data buffer itself (a PF queue: the host trusts its own memory) or a copy in
+/// EngineState::tx_copy (a VF's: checked and delivered from bytes the guest can no longer
+/// change), else EngineState::frame holding the gathered segments.
 struct TxChain {
   uint32_t next = 0;
   /// A chain of exactly one descriptor (the common case): where it is, and whether it had RS,
@@ -118,7 +119,7 @@ namespace {
 /// stops gathering but still finds the chain's end so the whole chain can be retired.
 template <typename Dma>
 TxTake read_tx_chain(Dma&& dma, const TxRing& ring, std::array<uint16_t, 2>& ctx_vlan,
-                     std::vector<uint8_t>& frame, TxChain& c) {
+                     std::vector<uint8_t>& frame, uint8_t* copy_to, TxChain& c) {
   bool fault = false, over = false;
   unsigned ndesc = 0;
   size_t total = 0;
@@ -177,6 +178,10 @@ TxTake read_tx_chain(Dma&& dma, const TxRing& ring, std::array<uint16_t, 2>& ctx
   }
   if (fault) return TxTake::kBufferFault;
   if (over) return TxTake::kOversize;
+  if (first != nullptr && copy_to != nullptr) {
+    copy_frame(copy_to, first, total);
+    first = copy_to;
+  }
   c.bytes = first != nullptr ? std::span<const uint8_t>(first, total) : std::span<const uint8_t>(frame.data(), total);
   return TxTake::kPacket;
 }
@@ -208,7 +213,7 @@ size_t DeviceModel::poll_tx_queue(unsigned q, bool& more) {
       break;
     }
     TxChain c;
-    const TxTake r = read_tx_chain(dma, ring, eng_.ctx_vlan[q], eng_.frame, c);
+    const TxTake r = read_tx_chain(dma, ring, eng_.ctx_vlan[q], eng_.frame, fn >= 0 ? eng_.tx_copy.data() : nullptr, c);
     if (r == TxTake::kIncomplete) break;
     if (r == TxTake::kRingFault) {
       stop_queue(q, true, DmaFaultKind::kTxDescriptor, c.fault_iova, c.fault_len);

@@ -89,12 +89,12 @@ uint32_t DeviceModel::pf_cfg_read(uint16_t off, unsigned width) {
 
 void DeviceModel::pf_cfg_write(uint16_t off, uint32_t v, unsigned width) {
   Lock lock(mu_);
+  DoorbellGate gate(*this);  // VF Enable and VF MSE decide which VF BARs decode
   trace(-1, Space::kConfig, true, off, v);
   const uint16_t old_ctrl = sriov_reg16(pci::sriov::kCtrl);
   const uint16_t old_numvfs = sriov_reg16(pci::sriov::kNumVfs);
   if (!pf_cfg_.write(off, v, width)) return;
   pf_cfg_side_effects(off, width, old_ctrl, old_numvfs);
-  refresh_doorbell_map();  // VF Enable and VF MSE decide which VF BARs decode
 }
 
 void DeviceModel::pf_cfg_side_effects(uint16_t off, unsigned width, uint16_t old_ctrl,

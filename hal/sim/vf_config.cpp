@@ -49,6 +49,7 @@ uint32_t DeviceModel::vf_cfg_read(unsigned vf, uint16_t off, unsigned width) {
 
 void DeviceModel::vf_cfg_write(unsigned vf, uint16_t off, uint32_t v, unsigned width) {
   Lock lock(mu_);
+  DoorbellGate gate(*this);  // an FLR zeroes the VF's queue registers
   trace(static_cast<int>(vf), Space::kConfig, true, off, v);
   if (vf >= vfs_.size() || !vfs_[vf].exists) return;
   if (!vfs_[vf].cfg.write(off, v, width)) return;
