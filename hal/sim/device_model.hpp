@@ -156,7 +156,7 @@ class DeviceModel {
   bool write_tx_done(unsigned q, int fn, uint64_t base, uint32_t count, uint32_t first, uint32_t next);
   void write_tx_head(unsigned q, uint32_t head);
   void transmit_frame(unsigned q, unsigned pool, int fn, std::span<const uint8_t> bytes,
-                      std::optional<VlanTag> vle);
+                      bool vle, uint16_t vle_tci);
   void switch_frame(const Verdict& v, std::span<const uint8_t> bytes, bool loopback);
   void deliver_copy(unsigned pool, std::span<const uint8_t> bytes, const FrameView* parsed, const RssHash& rss,
                     bool hide, bool loopback);
