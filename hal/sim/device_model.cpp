@@ -161,6 +161,14 @@ void DeviceModel::close_doorbells() {
 void DeviceModel::refresh_doorbell_map() {
   const unsigned per_pool = queues_per_pool();
   const bool mse = (sriov_reg16(hal::pci::sriov::kCtrl) & hal::pci::sriov::kCtrlMse) != 0;
+  // The map depends on these alone (a VF exists iff it is below NumVFs with VF Enable): most
+  // locked accesses (the mailbox) change none of them, and then only the gate reopens.
+  const uint32_t inputs = per_pool | (mse ? 1u << 8 : 0u) | num_vfs_ << 9 | 1u << 31;
+  if (inputs == doorbell_inputs_) {
+    doorbells_open_.store(true, std::memory_order_seq_cst);
+    return;
+  }
+  doorbell_inputs_ = inputs;
   for (unsigned vf = 0; vf < doorbell_map_.size(); ++vf) {
     const bool decodes = vfs_[vf].exists && mse && per_pool != 0 && vf * per_pool < pfr::kNumQueues;
     doorbell_map_[vf].store(decodes ? kDoorbellValid | per_pool << 8 | vf * per_pool : 0,

@@ -242,6 +242,7 @@ class DeviceModel {
   // Doorbell gate (Dekker pair): a doorbell counts itself in flight, then checks the gate is
   // open; close_doorbells() shuts the gate, then waits for the count to reach zero.
   std::atomic<bool> doorbells_open_{false};
+  uint32_t doorbell_inputs_ = 0;  // what doorbell_map_ was computed from (mu_ held)
   std::atomic<uint32_t> doorbells_in_flight_{0};
   /// Per VF: kDoorbellValid | queues per pool << 8 | absolute queue of its queue 0, or 0 when
   /// the VF's BAR does not decode.

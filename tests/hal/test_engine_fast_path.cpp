@@ -3,6 +3,7 @@
 // fails if the shortcut ever diverges from what the registers say.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -180,4 +181,29 @@ TEST_CASE("The engine thread refuses a CPU the process may not use", "[engine][t
   auto t = sim::EngineThread::start(*rig.dev, o);
   REQUIRE_FALSE(t);
   CHECK(t.error().find("4095") != std::string::npos);
+}
+
+TEST_CASE("No lock-free doorbell lands after the VF's BAR stopped decoding", "[engine][fast][thread]") {
+  // A thread rings VF 0's TX tail without pause while the PF turns VF Enable off and on. Each
+  // time VF Enable has just been turned off, the VF's queue registers were zeroed and nothing
+  // may have written them since: a doorbell that read the old ownership before the disable must
+  // have finished before it, and one after it must find the BAR not decoding.
+  auto dev = test::ready_device(2);
+  auto& vf0 = test::vf_bar(*dev, 0);
+  std::atomic<bool> stop{false};
+  std::thread ringer([&] {
+    for (uint32_t v = 1; !stop.load(std::memory_order_relaxed); v = v % 63 + 1) vf0.write(vfr::VFTDT(0), v);
+  });
+  auto& cfg = dev->pf().config();
+  const uint16_t cap = test::sriov_cap(dev->pf());
+  namespace sr = hal::pci::sriov;
+  unsigned nonzero = 0;
+  for (int i = 0; i < 2000; ++i) {
+    cfg.write16(cap + sr::kCtrl, sr::kCtrlAri);  // VF Enable off: VF 0's queues zeroed
+    if (dev->pf().bar0().read(pfr::TDT(0)) != 0) ++nonzero;
+    cfg.write16(cap + sr::kCtrl, sr::kCtrlAri | sr::kCtrlVfe | sr::kCtrlMse);
+  }
+  stop = true;
+  ringer.join();
+  CHECK(nonzero == 0);
 }
