@@ -292,7 +292,8 @@ void DeviceModel::transmit_frame(unsigned q, unsigned pool, int fn, std::span<co
   QueueCounters& qc = eng_.queues[q];
   ++qc.tx_packets;
   qc.tx_bytes += bytes.size();
-  const Verdict v = switch_.transmit(pool, bytes, vle ? std::optional<VlanTag>(VlanTag{vle_tci}) : std::nullopt);
+  const auto frame = FrameView::parse(bytes);
+  const Verdict v = frame ? switch_.transmit(pool, *frame, vle, vle_tci) : Verdict::dropped(DropReason::kMalformed);
   // Good-packets-transmitted counts what left the pool, not what the switch dropped (spoofed,
   // TX disabled): those are counted by the switch's drop reasons.
   if (fn >= 0 && !v.is_dropped()) {

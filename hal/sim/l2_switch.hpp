@@ -268,11 +268,13 @@ class TransmitCache {
     uint16_t offload = 0;
     bool operator==(const Key&) const = default;
   };
-  static Key key(unsigned src_pool, const FrameView& f, std::optional<VlanTag> offload) {
+  /// The offload tag as two plain values: a std::optional<VlanTag> built on the stack and read
+  /// back as one word stalls store forwarding (it showed per frame in the engine's profile).
+  static Key key(unsigned src_pool, const FrameView& f, bool has_offload, uint16_t offload_tci) {
     return Key{f.dst().bits() | uint64_t{src_pool & 0x7Fu} << 48 | uint64_t{f.tagged()} << 55 |
-                   uint64_t{offload.has_value()} << 56,
+                   uint64_t{has_offload} << 56,
                f.src().bits() | uint64_t{f.tagged() ? f.tag().tci : 0u} << 48,
-               offload ? offload->tci : uint16_t{0}};
+               has_offload ? offload_tci : uint16_t{0}};
   }
   /// The cached verdict for `k` under snapshot generation `gen`, or null.
   const Verdict* find(const Key& k, uint64_t gen) const {
@@ -328,10 +330,15 @@ class L2Switch {
   /// classify_transmit() on the current snapshot (through the transmit cache).
   Verdict transmit(unsigned src_pool, const FrameView& frame,
                    std::optional<VlanTag> offload_tag = std::nullopt) {
+    return transmit(src_pool, frame, offload_tag.has_value(), offload_tag ? offload_tag->tci : uint16_t{0});
+  }
+  /// The same with the offload tag as plain values (the device engine's per-frame call).
+  Verdict transmit(unsigned src_pool, const FrameView& frame, bool has_offload, uint16_t offload_tci) {
     const SwitchState& s = state();
-    const TransmitCache::Key k = TransmitCache::key(src_pool, frame, offload_tag);
+    const TransmitCache::Key k = TransmitCache::key(src_pool, frame, has_offload, offload_tci);
     if (const Verdict* hit = cache_->find(k, reloads_)) return *hit;
-    const Verdict v = classify_transmit(s, src_pool, frame, offload_tag);
+    const Verdict v = classify_transmit(s, src_pool, frame,
+                                        has_offload ? std::optional<VlanTag>(VlanTag{offload_tci}) : std::nullopt);
     cache_->put(k, reloads_, v);
     return v;
   }
