@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libdpdk-dev libnl-3-dev libnl-route-3-dev
   catch2 libfmt-dev libcli11-dev nlohmann-json3-dev
-  dpdk-dev tshark iputils-ping iproute2
+  dpdk-dev tshark iputils-ping iproute2 python3
 )
 
 missing=()
