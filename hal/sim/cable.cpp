@@ -74,9 +74,12 @@ class FrameRing {
     const size_t slot = head & mask_;
     const uint8_t* p = &bytes_[slot * kMaxWireFrame];
     frame.assign(p, p + lens_[slot]);
-    bump(cons_.received);
-    // Hands the slot back to the producer; pairs with its acquire of head in push().
+    // Hands the slot back to the producer (pairs with its acquire of head in push()) before
+    // counting the frame received: a sender pacing itself on sent - received must never see
+    // room the ring does not have yet (counted first, a paced sender overran the ring, a
+    // frame was dropped and the receiver waited for it forever).
     cons_.head.store(head + 1, std::memory_order_release);
+    bump(cons_.received);
     return true;
   }
 
