@@ -80,7 +80,13 @@ void DeviceModel::vf_write(unsigned vf, uint32_t off, uint32_t v) {
 
 namespace {
 constexpr uint32_t kDoorbellValid = 1u << 31;
-constexpr uint32_t kTailReg = 0x18;  // RDT/TDT within a queue's 0x40-byte block (VF and PF)
+// A queue's register block and its tail's place in it, the same for the VF's and the PF's
+// views (spec 1b, 2), taken from the register definitions.
+constexpr uint32_t kQueueStride = pfr::tx_queue_base(1) - pfr::tx_queue_base(0);
+constexpr uint32_t kTailReg = pfr::TDT(0).offset - pfr::tx_queue_base(0);
+static_assert(kTailReg == pfr::RDT(0).offset - pfr::rx_queue_base(0) &&
+              kTailReg == vfr::VFTDT(0).offset - vfr::VFTDBAL(0).offset &&
+              kQueueStride == vfr::VFTDT(1).offset - vfr::VFTDT(0).offset);
 }  // namespace
 
 /// One doorbell in flight for its scope; open() says whether the gate let it through.
@@ -104,11 +110,11 @@ class DeviceModel::DoorbellTicket {
 bool DeviceModel::try_vf_doorbell(unsigned vf, uint32_t off, uint32_t v) {
   const bool rx = off >= vfr::VFRDT(0).offset && off < vfr::VFRDT(vfr::kMaxQueues).offset;
   const bool tx = off >= vfr::VFTDT(0).offset && off < vfr::VFTDT(vfr::kMaxQueues).offset;
-  if ((!rx && !tx) || off % 0x40 != kTailReg || vf >= doorbell_map_.size()) return false;
+  if ((!rx && !tx) || off % kQueueStride != kTailReg || vf >= doorbell_map_.size()) return false;
   const DoorbellTicket ticket(*this);
   if (!ticket.open()) return false;
   const uint32_t map = doorbell_map_[vf].load(std::memory_order_acquire);
-  const unsigned q = (off & 0xFFF) / 0x40;
+  const unsigned q = (off - (rx ? vfr::VFRDT(0).offset : vfr::VFTDT(0).offset)) / kQueueStride;
   if ((map & kDoorbellValid) == 0 || q >= ((map >> 8) & 0xFF)) return false;  // locked path drops it
   const unsigned abs = (map & 0xFF) + q;
   if (rx) {
@@ -123,16 +129,16 @@ bool DeviceModel::try_vf_doorbell(unsigned vf, uint32_t off, uint32_t v) {
 bool DeviceModel::try_pf_doorbell(uint32_t off, uint32_t v) {
   // The PF reaches every absolute queue's tail (its default pool's, in practice); a tail write
   // changes nothing the doorbell map or the switch depend on.
-  if (off % 0x40 != kTailReg) return false;
+  if (off % kQueueStride != kTailReg) return false;
   const bool tx = off >= pfr::TDT(0).offset && off < pfr::tx_queue_base(pfr::kNumQueues);
-  // RX queues 0..63 at 0x01000, 64..127 in the second block at 0x0D000 (0x40 bytes each).
-  const bool rx = (off >= pfr::RDT(0).offset && off < pfr::rx_queue_base(0) + 64 * 0x40) ||
-                  (off >= pfr::RDT(64).offset && off < pfr::rx_queue_base(64) + 64 * 0x40);
+  // RX queues 0..63 in the first block, 64..127 in the second (rx_queue_base).
+  const bool rx = (off >= pfr::RDT(0).offset && off < pfr::rx_queue_base(0) + 64 * kQueueStride) ||
+                  (off >= pfr::RDT(64).offset && off < pfr::rx_queue_base(64) + 64 * kQueueStride);
   if (!tx && !rx) return false;
   const DoorbellTicket ticket(*this);
   if (!ticket.open()) return false;
   store_reg(off, v);
-  if (tx) mark_tx_pending((off - pfr::tx_queue_base(0)) / 0x40);
+  if (tx) mark_tx_pending((off - pfr::tx_queue_base(0)) / kQueueStride);
   return true;
 }
 
@@ -145,12 +151,13 @@ void DeviceModel::mark_tx_pending(unsigned q) {
 
 void DeviceModel::note_queue_write(uint32_t off) {
   if (off >= pfr::tx_queue_base(0) && off < pfr::tx_queue_base(pfr::kNumQueues)) {
-    mark_tx_pending((off - pfr::tx_queue_base(0)) / 0x40);
+    mark_tx_pending((off - pfr::tx_queue_base(0)) / kQueueStride);
   }
 }
 
 void DeviceModel::close_doorbells() {
   doorbells_open_.store(false, std::memory_order_seq_cst);
+  // No deadline needed: a doorbell in flight never blocks or waits, it is a few stores long.
   while (doorbells_in_flight_.load(std::memory_order_seq_cst) != 0) {
 #if defined(__x86_64__)
     __builtin_ia32_pause();

@@ -42,19 +42,6 @@ struct DmaFault {
   uint32_t len = 0;
 };
 
-/// Reads `len` bytes at `iova` of `dom` into `dst`; false (nothing read) on a fault.
-inline bool dma_read(const hal::IovaTable& dom, uint64_t iova, void* dst, size_t len) {
-  auto p = dom.translate(hal::Iova(iova), len);
-  if (!p) return false;
-  std::memcpy(dst, *p, len);
-  return true;
-}
-/// Host address of [iova, iova+len) of `dom`, or nullptr on a fault.
-inline uint8_t* dma_ptr(const hal::IovaTable& dom, uint64_t iova, size_t len) {
-  auto p = dom.translate(hal::Iova(iova), len);
-  return p ? static_cast<uint8_t*>(*p) : nullptr;
-}
-
 /// memcpy for frame bytes: short copies (most frames) inline as 16-byte moves, the rest
 /// through libc. A libc call per 64-byte frame showed in profiles.
 inline void copy_frame(uint8_t* dst, const uint8_t* src, size_t n) {
