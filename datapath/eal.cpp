@@ -130,7 +130,13 @@ Eal::~Eal() {
   // DPDK's saved copies of the arguments. It leaves the runtime directory behind; with
   // --no-shconf it is empty then, and rmdir removes only an empty directory.
   rte_eal_cleanup();
-  if (!runtime_dir_.empty()) ::rmdir(runtime_dir_.c_str());
+  if (!runtime_dir_.empty()) {
+    // The telemetry socket is unlinked only by an exit handler DPDK registers, which runs
+    // after this: remove it now so the directory is empty and goes too. The directory is
+    // ours (our file prefix), so nothing else can own a socket there.
+    ::unlink((runtime_dir_ + "/dpdk_telemetry.v2").c_str());
+    ::rmdir(runtime_dir_.c_str());
+  }
   g_state.store(kDone, std::memory_order_release);
 }
 

@@ -109,11 +109,21 @@ std::expected<BringUpReport, std::string> SimHost::bring_up() {
   }
   if (opts_.mode == Mode::kThreaded) start_pf_thread();
 
+  start_guests(report, t0, wall0);
+  return report;
+}
+
+void SimHost::start_guests(BringUpReport& report, hal::Nanos t0,
+                           std::chrono::steady_clock::time_point wall0) {
+  report.vfs = opts_.num_vfs;
   guests_.clear();
   for (unsigned i = 0; i < opts_.num_vfs; ++i) {
     const hal::VfId id{i};
     auto fn = dev_->vf(id);
-    if (!fn) return std::unexpected(fmt::format("vf {}: function missing after enable", i));
+    if (!fn) {
+      report.failures.push_back(fmt::format("vf {}: function missing after enable", i));
+      continue;
+    }
     vf::VfOptions vo;
     vo.max_api = opts_.max_api;
     vo.mac_seed = opts_.seed * 1000 + i;
@@ -142,6 +152,27 @@ std::expected<BringUpReport, std::string> SimHost::bring_up() {
       report.failures.push_back(fmt::format("vf {}: link down", g->id()));
     }
   }
+}
+
+std::expected<BringUpReport, pf::Refusal> SimHost::set_num_vfs(unsigned n) {
+  BringUpReport report;
+  if (n == opts_.num_vfs) {
+    report.vfs = n;
+    for (auto& g : guests_) report.up += g->is_up() ? 1 : 0;
+    return report;
+  }
+  const auto wall0 = std::chrono::steady_clock::now();
+  const hal::Nanos t0 = clock_->now();
+  // The drivers go before their functions do; nothing of theirs touches the device on the way.
+  guests_.clear();
+  std::expected<void, pf::Refusal> r;
+  {
+    std::lock_guard lock(pf_mu_);
+    r = pf_->set_num_vfs(n);
+  }
+  if (r) opts_.num_vfs = n;
+  start_guests(report, t0, wall0);
+  if (!r) return std::unexpected(r.error());
   return report;
 }
 

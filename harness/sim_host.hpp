@@ -44,6 +44,17 @@ class SimHost {
   /// their links settle. Errors: the PF refused (message).
   std::expected<BringUpReport, std::string> bring_up();
 
+  /// Changes the number of VFs as sysfs sriov_numvfs does, the guests following: every guest
+  /// is destroyed first (tear down whatever runs on their drivers before calling), the PF's
+  /// set_num_vfs(n) runs, then a guest per VF is built and probed and the watchdogs are
+  /// stepped until the links settle, as bring_up() does. Admin settings from the options are
+  /// not applied again: new VFs start from the PF's defaults. n == the current count does
+  /// nothing. Call after bring_up(), in stepped or inline mode (no PF thread).
+  /// Errors: the PF's refusal as it came (kBusy from one non-zero count to another,
+  /// kInvalidArgument above TotalVFs); the guests of the unchanged VFs are then built and
+  /// probed again, so the host is as it was apart from their resets.
+  std::expected<BringUpReport, pf::Refusal> set_num_vfs(unsigned n);
+
   /// One scheduling pass: the PF service (unless it has its own thread) and every guest's
   /// watchdog. In stepped mode the clock also moves by `tick`. Returns the events handled.
   size_t step(hal::Nanos tick = std::chrono::microseconds(100));
@@ -72,6 +83,9 @@ class SimHost {
   explicit SimHost(HostOptions opts);
   std::unique_ptr<hal::Waiter> make_guest_waiter(hal::VfId vf);
   std::expected<void, std::string> apply_admin();
+  /// A guest per VF the PF enabled, probed, links settled; fills `report` from `t0`/`wall0`.
+  void start_guests(BringUpReport& report, hal::Nanos t0,
+                    std::chrono::steady_clock::time_point wall0);
   /// Steps until every guest that is up has its link settled, or kLinkWait passes.
   void wait_for_links();
   void start_pf_thread();

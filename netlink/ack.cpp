@@ -35,14 +35,28 @@ std::expected<void, Error> parse_tlvs(const nlmsghdr* msg, size_t offset, Ack& a
   return {};
 }
 
+/// `text` as a peer's parse_ack() takes it: at most kMaxText bytes (which also keeps the
+/// attribute's 16-bit nla_len from wrapping), cut before a UTF-8 character that does not fit,
+/// and ending in "…" (U+2026) when cut.
+std::string fitted_text(std::string_view text) {
+  // Up to the first NUL: what nla_put_string() would send anyway.
+  text = text.substr(0, text.find('\0'));
+  if (text.size() <= kMaxText) return std::string(text);
+  constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
+  size_t keep = kMaxText - kEllipsis.size();
+  while (keep > 0 && (static_cast<uint8_t>(text[keep]) & 0xC0) == 0x80) --keep;
+  std::string out(text.substr(0, keep));
+  out += kEllipsis;
+  return out;
+}
+
 size_t text_space(std::string_view text) {
   return text.empty() ? 0 : static_cast<size_t>(nla_total_size(static_cast<int>(text.size() + 1)));
 }
 
-std::expected<void, Error> put_text(Message& m, std::string_view text) {
-  if (text.empty()) return {};
+std::expected<void, Error> put_text(Message& m, const std::string& s) {
+  if (s.empty()) return {};
   m.header()->nlmsg_flags |= NLM_F_ACK_TLVS;
-  const std::string s(text);
   if (nla_put_string(m.get(), NLMSGERR_ATTR_MSG, s.c_str()) < 0) {
     return std::unexpected(Error{ErrorCode::kSystem, ENOMEM, "NLMSGERR_ATTR_MSG does not fit"});
   }
@@ -96,7 +110,9 @@ std::expected<Ack, Error> parse_done(const nlmsghdr* msg) {
   return ack;
 }
 
-std::expected<Message, Error> build_ack(const nlmsghdr& request, int error, std::string_view text) {
+std::expected<Message, Error> build_ack(const nlmsghdr& request, int error,
+                                        std::string_view full_text) {
+  const std::string text = fitted_text(full_text);
   auto m = Message::create(NLMSG_ERROR, NLM_F_CAPPED, sizeof(nlmsgerr),
                            NLMSG_SPACE(sizeof(nlmsgerr)) + text_space(text));
   if (!m) return m;
@@ -110,7 +126,8 @@ std::expected<Message, Error> build_ack(const nlmsghdr& request, int error, std:
 }
 
 std::expected<Message, Error> build_done(const nlmsghdr& request, int error,
-                                         std::string_view text) {
+                                         std::string_view full_text) {
+  const std::string text = fitted_text(full_text);
   auto m = Message::create(NLMSG_DONE, NLM_F_MULTI, sizeof(int),
                            NLMSG_SPACE(sizeof(int)) + text_space(text));
   if (!m) return m;

@@ -31,6 +31,8 @@ std::expected<Ack, Error> parse_done(const nlmsghdr* msg);
 /// The NLMSG_ERROR that answers `request` with `error` (0 or a negative errno), capped (the
 /// request's header only) and carrying `text` as NLMSGERR_ATTR_MSG when not empty: what the
 /// kernel sends to a socket with NETLINK_CAP_ACK and NETLINK_EXT_ACK set.
+/// `text` longer than parse_ack() accepts (4096 bytes) is cut there, at a UTF-8 boundary, so
+/// the attribute's 16-bit length never wraps.
 std::expected<Message, Error> build_ack(const nlmsghdr& request, int error,
                                         std::string_view text = {});
 /// The NLMSG_DONE ending a dump for `request`, with `error` (0 or a negative errno) and text.

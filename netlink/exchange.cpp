@@ -17,12 +17,21 @@ struct Walk {
   Replies out;
 };
 
+// The kernel's errnos are 1..4095 (MAX_ERRNO), sent negated.
+constexpr int kMaxErrno = 4095;
+
+// For a non-zero ack.error: the peer's refusal, or kProtocol when the number is no negated
+// errno (a positive value, or INT_MIN, whose negation would overflow).
 Error refused(const Transport& t, const Ack& ack) {
+  if (ack.error < -kMaxErrno || ack.error > 0) {
+    return Error{ErrorCode::kProtocol, 0,
+                 fmt::format("the {} answered with error {}, not a negative errno", t.peer_name(),
+                             ack.error),
+                 ack.message};
+  }
   std::string detail = fmt::format("refused by the {}", t.peer_name());
   if (ack.bad_attr_offset) detail += fmt::format(" (attribute at offset {})", *ack.bad_attr_offset);
-  // A peer sending a positive "error" breaks the protocol; keep the number visible anyway.
-  return Error{ErrorCode::kRefused, ack.error < 0 ? -ack.error : ack.error, std::move(detail),
-               ack.message};
+  return Error{ErrorCode::kRefused, -ack.error, std::move(detail), ack.message};
 }
 
 std::expected<Step, Error> on_message(Walk& w, const nlmsghdr* h) {

@@ -25,6 +25,7 @@ struct Replies {
 /// NLMSG_NOOPs. Errors: kRefused when the peer answers NLMSG_ERROR, or ends a dump with
 /// NLMSG_DONE, carrying a negative errno (errnum is that errno, peer_message its extended-ACK
 /// text); kMalformed for a datagram whose messages overrun it or a bad NLMSG_ERROR/DONE;
+/// kProtocol for an NLMSG_ERROR/DONE whose error is not 0 or an errno (outside -4095..-1);
 /// kOverrun for NLMSG_OVERRUN; and the transport's errors.
 std::expected<Replies, Error> exchange(Transport& t, Message& request);
 

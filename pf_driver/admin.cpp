@@ -12,6 +12,25 @@ namespace reg = hal::ixgbe::pf;
 namespace {
 constexpr uint8_t kMaxQos = 7;
 constexpr uint32_t kMinRateMbps = 10;  // Linux refuses limits of 10 Mb/s and below
+
+/// Moves `pool` from its port VLAN `from` (0: none) to VLVF membership of `to`, all or nothing:
+/// false, with every entry as it was, when the table has no room. The new membership is added
+/// before the old one goes, so a refusal never leaves the pool in neither (deaf to its port
+/// VLAN while VMVIR still tags with it). Only when the table is full is the old membership
+/// dropped first, since that may free the entry `to` needs; should even that not do, it is
+/// added back, which cannot fail: the entry it had is still there, or is the one just freed.
+bool swap_pool_vlan(PfCore& c, unsigned pool, uint16_t from, uint16_t to) {
+  const bool drop_old = from != 0 && from != to;
+  if (c.vlans.add(to, pool)) {
+    if (drop_old) c.vlans.remove(from, pool);
+    return true;
+  }
+  if (!drop_old) return false;
+  c.vlans.remove(from, pool);
+  if (c.vlans.add(to, pool)) return true;
+  (void)c.vlans.add(from, pool);
+  return false;
+}
 }  // namespace
 
 std::expected<void, Refusal> PfDriver::admin_refusal(hal::VfId vf, ErrorCode code,
@@ -65,20 +84,17 @@ std::expected<void, Refusal> PfDriver::set_vf_vlan(hal::VfId vf, uint16_t vid, u
   VfState& s = c.vf(vf);
   const unsigned pool = vf.value();
   const bool enable = vid != 0 || qos != 0;
+  const uint16_t want = enable ? vid : 0;
+  if (!swap_pool_vlan(c, pool, s.vlan, want)) {
+    return admin_refusal(vf, ErrorCode::kNoSpace,
+                         enable ? fmt::format("set VLAN {}: VLVF table full", vid)
+                                : std::string("clear VLAN: VLVF table full"));
+  }
   if (enable) {
-    if (s.vlan != 0 && s.vlan != vid) c.vlans.remove(s.vlan, pool);
-    if (auto a = c.vlans.add(vid, pool); !a) {
-      return admin_refusal(vf, ErrorCode::kNoSpace,
-                           fmt::format("set VLAN {}: VLVF table full", vid));
-    }
     // A port VLAN revokes untagged access through VLAN 0 (Linux ixgbe_enable_port_vlan).
     if (vid != 0) c.vlans.remove(0, pool);
     c.bar0.clear_bits(reg::VMOLR(pool), reg::vmolr::kAupe);
   } else {
-    if (s.vlan != 0) c.vlans.remove(s.vlan, pool);
-    if (auto a = c.vlans.add(0, pool); !a) {
-      return admin_refusal(vf, ErrorCode::kNoSpace, "clear VLAN: VLVF table full");
-    }
     c.bar0.set_bits(reg::VMOLR(pool), reg::vmolr::kAupe);
   }
   s.vlan = vid;

@@ -34,6 +34,7 @@ std::string_view to_string(EventCode c) {
     case EventCode::kRateLimitsCleared: return "rate-limits-cleared";
     case EventCode::kMacInUse: return "mac-in-use";
     case EventCode::kReplyBitsFromVf: return "reply-bits-from-vf";
+    case EventCode::kSpoofedFrames: return "spoofed-frames";
   }
   return "unknown-event";
 }

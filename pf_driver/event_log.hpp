@@ -47,6 +47,7 @@ enum class EventCode : uint16_t {
   kRateLimitsCleared = 26,  ///< the link speed changed, VF rate limits were disabled
   kMacInUse = 27,           ///< a VF's stored MAC was not re-programmed: another function has it
   kReplyBitsFromVf = 28,    ///< a VF request already carried ACK/NACK and was ignored
+  kSpoofedFrames = 29,      ///< the switch dropped frames failing MAC/VLAN anti-spoof (SSVPC)
 };
 
 std::string_view to_string(EventCode c);

@@ -6,6 +6,7 @@
 #include "mailbox/codec.hpp"
 #include "pf_driver/message_handlers.hpp"
 #include "pf_driver/outbox.hpp"
+#include "pf_driver/spoof_watch.hpp"
 #include "pf_driver/vf_hw.hpp"
 #include "pf_driver/vf_reset.hpp"
 
@@ -255,7 +256,7 @@ size_t service_pass(PfCore& c) {
       ++handled;
     }
   }
-  return handled;
+  return handled + check_spoofed_frames(c);
 }
 
 }  // namespace pf

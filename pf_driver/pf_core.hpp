@@ -60,6 +60,7 @@ struct PfCore {
   VtLayout layout;
   LinkInfo link;
   uint32_t rate_link_mbps = 0;  ///< link speed the VF rate limits were computed for
+  hal::Nanos next_spoof_check{};  ///< when service_pass() next reads SSVPC (spoof_watch.hpp)
   std::array<VfState, hal::ixgbe::pf::kMaxVfs> vfs{};
 
   PolicyHook hook;

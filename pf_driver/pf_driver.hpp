@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "hal/clock.hpp"
 #include "hal/event_fd.hpp"
@@ -131,6 +132,25 @@ class PfDriver {
   void set_policy_hook(PolicyHook hook);
   /// Sees every mailbox message the PF reads or writes (--trace-mailbox).
   void set_mailbox_trace(mbx::TraceFn fn);
+
+  // ---- Read-only detail for a control daemon (sriov-sim --name; pf_driver/vf_details.cpp).
+  // Each reads driver state only; none touches the hardware or records an event.
+
+  /// The PF's link as the driver last read it (at init(), then on every link change
+  /// service_once() handled). False before init().
+  bool link_up() const;
+  /// The link speed in Mb/s as last read: 10000 at 10 Gb/s, 0 when down (or at a speed the
+  /// rate limiter ignores).
+  uint32_t link_mbps() const;
+  /// The PF's own MAC (RAR 0) and MTU.
+  hal::MacAddr mac() const;
+  uint32_t mtu() const;
+  /// The VLAN ids whose VLVF entry includes `vf`'s pool (its port VLAN, the VLANs it asked for,
+  /// VLAN 0 for untagged access), ascending. Empty for a VF that does not exist.
+  std::vector<uint16_t> vf_vlans(hal::VfId vf) const;
+  /// True when a function other than `vf` uses `mac` (a live filter, or another VF's
+  /// administrator-set MAC): what set_vf_mac() refuses with kBusy.
+  bool mac_in_use_by_other(hal::MacAddr mac, hal::VfId vf) const;
 
  private:
   std::expected<void, Refusal> bring_up();

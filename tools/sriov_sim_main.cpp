@@ -3,8 +3,12 @@
 // --traffic, then runs traffic between the VFs (tools/sim_traffic.hpp) and prints per-VF rates.
 // Exit: 0 every VF up (and, with --traffic, every frame accounted for); 1 a VF did not come up
 // or the traffic run failed (reasons on stderr); 2 bad arguments.
+// With --name NAME it runs as a daemon instead, serving sriovctl on its control socket until
+// SIGINT/SIGTERM (tools/sim_daemon_main.hpp, docs/daemon.md); exit 0 after a clean stop, 1
+// when it could not start.
 
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,11 +16,14 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "ctl/runtime_dir.hpp"
+#include "daemon/launch_paths.hpp"
 #include "datapath/eal.hpp"
 #include "hal/ixgbe/ids.hpp"
 #include "hal/sim/reg_trace.hpp"
 #include "harness/sim_host.hpp"
 #include "mailbox/trace.hpp"
+#include "tools/sim_daemon_main.hpp"
 #include "tools/sim_report.hpp"
 #include "tools/sim_traffic.hpp"
 #include "tools/vf_args.hpp"
@@ -32,7 +39,10 @@ struct Args {
   std::string mode = "threaded";
   bool vf_interrupts = false;
   uint64_t seed = 1;
-  std::string name = "sim0";
+  std::string name;  // daemon mode when set
+  std::string wire;
+  std::string event_log;
+  bool foreground = false;
   std::vector<std::string> vf_mac, vf_vlan, vf_trust, vf_spoofchk;
   double traffic = 0;  // seconds; 0: no traffic
   std::string pattern = "ring";
@@ -61,7 +71,18 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"stepped", "inline", "threaded"}));
   app.add_flag("--vf-interrupts", a.vf_interrupts, "threaded mode: guests sleep on mailbox interrupts");
   app.add_option("--seed", a.seed, "seed of the guests' random MACs");
-  app.add_option("--name", a.name, "device name");
+  auto* name = app.add_option("--name", a.name,
+                              "run as a daemon named NAME, serving sriovctl (see docs/daemon.md)");
+  app.add_option("--wire", a.wire,
+                 "daemon: the wire's DPDK devargs (net_tap0,iface=x ...); default: a built-in "
+                 "wire that drops what it is sent")
+      ->needs(name);
+  app.add_flag("--foreground", a.foreground, "daemon: stay in the foreground (log to stderr)")
+      ->needs(name);
+  app.add_option("--event-log", a.event_log, "daemon: the event log file (default: "
+                                             "<runtime dir>/NAME.events.log)")
+      ->needs(name);
+
   app.add_option("--vf-mac", a.vf_mac, "N=MAC: admin MAC for VF N (repeatable)");
   app.add_option("--vf-vlan", a.vf_vlan, "N=VID[:QOS]: port VLAN for VF N (repeatable)");
   app.add_option("--vf-trust", a.vf_trust, "N[=on|off]: trust VF N (repeatable)");
@@ -77,12 +98,47 @@ int main(int argc, char** argv) {
       ->needs(traffic);
   app.add_option("--rate", a.rate, "traffic: packets per second per VF (0: unlimited)")
       ->needs(traffic);
+  // The one-shot run's options mean nothing to a daemon: refuse them rather than ignore them.
+  for (const char* one_shot : {"--traffic", "--pattern", "--frame-size", "--rate", "--json",
+                               "--events", "--trace-mailbox", "--trace-registers",
+                               "--vf-interrupts"}) {
+    name->excludes(app.get_option(one_shot));
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what());
+  }
+
+  // --vf-mac, --vf-vlan, --vf-trust, --vf-spoofchk: the same for a run and for a daemon.
+  std::map<unsigned, harness::VfAdmin> admin;
+  const std::pair<const char*, const std::vector<std::string>*> per_vf[] = {
+      {"mac", &a.vf_mac}, {"vlan", &a.vf_vlan}, {"trust", &a.vf_trust}, {"spoofchk", &a.vf_spoofchk}};
+  for (const auto& [what, list] : per_vf) {
+    for (const auto& arg : *list) {
+      if (auto r = tools::apply_vf_arg(what, arg, a.vfs, admin); !r) return usage_error(r.error());
+    }
+  }
+
+  if (!a.name.empty()) {
+    if (const std::string why = ctl::check_name(a.name); !why.empty()) {
+      return usage_error("--name: " + why);
+    }
+    if (app.count("--mode") != 0 && a.mode != "inline") {
+      return usage_error("--mode: a daemon runs its host inline (one thread, real time)");
+    }
+    tools::DaemonArgs da;
+    da.name = a.name;
+    da.vfs = a.vfs;
+    // Absolute before run_daemon detaches and works from "/".
+    da.wire = simd::absolute_wire_paths(a.wire);
+    da.event_log = simd::absolute_path(a.event_log);
+    da.foreground = a.foreground;
+    da.seed = a.seed;
+    da.admin = std::move(admin);
+    return tools::run_daemon(da);
   }
 
   if (a.traffic > 0 && a.vfs < 2) return usage_error("--traffic: needs at least 2 VFs");
@@ -93,18 +149,11 @@ int main(int argc, char** argv) {
   topts.rate_pps = a.rate;
 
   harness::HostOptions opts;
-  opts.name = a.name;
   opts.num_vfs = a.vfs;
   opts.mode = *harness::parse_mode(a.mode);
   opts.vf_interrupts = a.vf_interrupts;
   opts.seed = a.seed;
-  const std::pair<const char*, const std::vector<std::string>*> per_vf[] = {
-      {"mac", &a.vf_mac}, {"vlan", &a.vf_vlan}, {"trust", &a.vf_trust}, {"spoofchk", &a.vf_spoofchk}};
-  for (const auto& [what, list] : per_vf) {
-    for (const auto& arg : *list) {
-      if (auto r = tools::apply_vf_arg(what, arg, a.vfs, opts.admin); !r) return usage_error(r.error());
-    }
-  }
+  opts.admin = std::move(admin);
   if (a.trace_mailbox) {
     opts.mailbox_trace = [](hal::VfId vf, mbx::Direction d, std::span<const uint32_t> w) {
       std::fputs((mbx::format_trace(vf, d, w) + "\n").c_str(), stdout);

@@ -145,6 +145,9 @@ constexpr Reg32 VFTE(unsigned i) { return {0x08110 + 4 * i}; }  // i = pool / 32
 constexpr Reg32 PFVFSPOOF(unsigned i) { return {0x08200 + 4 * i}; }  // i = pool / 8
 inline constexpr Reg32 PFDTXGSWC{0x08220};
 constexpr Reg32 VMECM(unsigned i) { return {0x08790 + 4 * i}; }
+/// Switch Security Violation Packet Count: frames the MAC/VLAN anti-spoof checks dropped from
+/// pools whose VMECM bit is set. Read-to-clear; one count for the whole switch (no pool).
+inline constexpr Reg32 SSVPC{0x08780};
 constexpr Reg32 VMOLR(unsigned pool) { return {0x0F000 + 4 * pool}; }
 constexpr Reg32 VMVIR(unsigned pool) { return {0x08000 + 4 * pool}; }
 constexpr Reg32 VLVF(unsigned i) { return {0x0F100 + 4 * i}; }

@@ -51,6 +51,8 @@ size_t Device82599::poll_once() { return state_->model.poll_once(); }
 
 void Device82599::set_wire(std::shared_ptr<WirePort> port) { state_->model.set_wire(std::move(port)); }
 
+void Device82599::set_frame_tap(FrameTapFn fn) { state_->model.set_frame_tap(std::move(fn)); }
+
 std::shared_ptr<WirePort> Device82599::wire() const { return state_->model.wire(); }
 
 Accounting Device82599::accounting() const { return state_->model.accounting(); }

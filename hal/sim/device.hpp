@@ -13,6 +13,7 @@
 #include "hal/pci_function.hpp"
 #include "hal/sim/accounting.hpp"
 #include "hal/sim/engine.hpp"
+#include "hal/sim/frame_tap.hpp"
 #include "hal/sim/reg_trace.hpp"
 #include "hal/sim/wire_port.hpp"
 #include "hal/types.hpp"
@@ -69,6 +70,14 @@ class Device82599 {
   /// into the device.
   void set_wire(std::shared_ptr<WirePort> port);
   std::shared_ptr<WirePort> wire() const;
+  /// Installs a frame tap (hal/sim/frame_tap.hpp), replacing any installed one; nullptr (an
+  /// empty function) removes it. The engine calls it under the device lock, on the thread
+  /// running the pass, at each TapPoint: every frame a pool's TX queue hands to the switch,
+  /// every copy written into a pool's RX ring, every frame sent to and taken from the wire.
+  /// Takes the device lock, so no pass sees half a change: once it returns, the old tap is
+  /// not called again. The tap must not call into the device (it would deadlock). With no tap
+  /// the engine pays one branch per queue polled, none per frame.
+  void set_frame_tap(FrameTapFn fn);
   /// Packet accounting since creation; accounting().check() is empty when it adds up.
   Accounting accounting() const;
   /// The engine's counters of absolute queue `q` (zeros past the last queue).

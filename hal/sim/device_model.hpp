@@ -19,6 +19,7 @@
 #include "hal/sim/device_lock.hpp"
 #include "hal/sim/device.hpp"
 #include "hal/sim/engine.hpp"
+#include "hal/sim/frame_tap.hpp"
 #include "hal/sim/l2_switch.hpp"
 #include "hal/sim/reg_trace.hpp"
 
@@ -85,6 +86,9 @@ class DeviceModel {
   /// MemoryWire).
   void set_wire(std::shared_ptr<WirePort> port);
   std::shared_ptr<WirePort> wire() const;
+  /// Installs (or removes, with an empty function) the frame tap (hal/sim/frame_tap.hpp).
+  /// Takes the device lock, so it takes effect between passes, never inside one.
+  void set_frame_tap(FrameTapFn fn);
   Accounting accounting() const;
   QueueCounters queue_counters(unsigned abs_queue) const;
   std::vector<DmaFault> dma_faults() const;
@@ -149,18 +153,33 @@ class DeviceModel {
   // (queue_pool/queue_function use the pass's decoded pool layout, EngineState::per_pool).
   unsigned queue_pool(unsigned q);
   int queue_function(unsigned q) const;
+  // The per-frame functions are compiled twice, with (kTap) and without the frame tap: a pass
+  // picks the variant once per queue, so an untapped engine tests nothing per frame.
   /// Whether TX queue q still has descriptors to take (after a pass that stopped early).
+  template <bool kTap>
   size_t poll_tx_queue(unsigned q, bool& more);
+  template <bool kTap>
   size_t poll_wire();
   /// DD on the RS descriptors of [first, next); false (queue stopped) on a DMA fault.
   bool write_tx_done(unsigned q, int fn, uint64_t base, uint32_t count, uint32_t first, uint32_t next);
   void write_tx_head(unsigned q, uint32_t head);
+  template <bool kTap>
   void transmit_frame(unsigned q, unsigned pool, int fn, std::span<const uint8_t> bytes,
                       bool vle, uint16_t vle_tci);
+  /// Defined, and instantiated for both kTap values, in engine_rx.cpp.
+  template <bool kTap>
   void switch_frame(const Verdict& v, std::span<const uint8_t> bytes, bool loopback);
+  /// SSVPC: counts a frame from `pool` the anti-spoof checks dropped, when VMECM enables it.
+  void count_security_violation(unsigned pool, DropReason reason);
+  template <bool kTap>
   void deliver_copy(unsigned pool, std::span<const uint8_t> bytes, const FrameView* parsed, const RssHash& rss,
                     bool hide, bool loopback);
+  template <bool kTap>
   void write_rx(unsigned q, std::span<const uint8_t> data, uint32_t status, uint16_t vlan, const RssHash& rss);
+  /// Hands `bytes` to the installed frame tap (only the kTap variants call it).
+  void tap_frame(TapPoint point, unsigned pool, std::span<const uint8_t> bytes) const {
+    frame_tap_(TapFrame{point, static_cast<uint8_t>(pool), std::as_bytes(bytes)});
+  }
   void stop_queue(unsigned q, bool tx, DmaFaultKind kind, uint64_t iova, uint32_t len);
 
   // Tail doorbells without the device lock (device_model.cpp): a burst's one TDT/RDT write
@@ -231,6 +250,7 @@ class DeviceModel {
   std::array<uint32_t, hal::ixgbe::pf::kNumQueues> qde_{};       // per-queue QDE bits
   std::array<uint32_t, hal::ixgbe::pf::kNumQueues> rttbcnrc_{};  // per-queue rate factor
   uint32_t qde_read_index_ = 0;
+  uint32_t ssvpc_ = 0;  // read-to-clear, saturates as the datasheet's 32-bit counters do
   uint64_t vflre_ = 0;       // VF FLR events not yet cleared (VFLRE/VFLREC)
   uint32_t eicr_ = 0;        // PF interrupt causes
   uint32_t eims_ = 0;        // PF interrupt mask
@@ -238,6 +258,7 @@ class DeviceModel {
   unsigned num_vfs_ = 0;     // VF functions that exist now
   uint32_t pf_resets_ = 0;
   RegTraceFn trace_;
+  FrameTapFn frame_tap_;  // read by engine passes, under mu_
   std::atomic<bool> tracing_{false};  // trace_ is set: doorbells take the locked path
   // Doorbell gate (Dekker pair): a doorbell counts itself in flight, then checks the gate is
   // open; close_doorbells() shuts the gate, then waits for the count to reach zero.

@@ -39,6 +39,7 @@ void strip_tag(std::span<const uint8_t> bytes, std::vector<uint8_t>& out) {
 }
 }  // namespace
 
+template <bool kTap>
 void DeviceModel::switch_frame(const Verdict& v, std::span<const uint8_t> bytes, bool loopback) {
   Accounting& a = eng_.acct;
   if (const auto reason = v.drop_reason()) {
@@ -56,6 +57,7 @@ void DeviceModel::switch_frame(const Verdict& v, std::span<const uint8_t> bytes,
   if (v.wire()) {
     if (link_up_) {
       ++a.to_wire;
+      if constexpr (kTap) tap_frame(TapPoint::kWireTx, 0, out);
       eng_.wire->send(out);
     } else {
       ++a.link_down;
@@ -69,10 +71,11 @@ void DeviceModel::switch_frame(const Verdict& v, std::span<const uint8_t> bytes,
   const RssHash h = r.enabled() ? r.hash(out) : RssHash{};
   for (; pools != 0; pools &= pools - 1) {
     const auto pool = static_cast<unsigned>(std::countr_zero(pools));
-    deliver_copy(pool, out, parsed ? &*parsed : nullptr, h, v.hide_tag().has(pool), loopback);
+    deliver_copy<kTap>(pool, out, parsed ? &*parsed : nullptr, h, v.hide_tag().has(pool), loopback);
   }
 }
 
+template <bool kTap>
 void DeviceModel::deliver_copy(unsigned pool, std::span<const uint8_t> bytes, const FrameView* frame,
                                const RssHash& h, bool hide, bool loopback) {
   // The pool's first queue, or the one RSS picks: an offset inside the pool with VT, the
@@ -109,9 +112,10 @@ void DeviceModel::deliver_copy(unsigned pool, std::span<const uint8_t> bytes, co
       vlan = frame->tag().tci;
     }
   }
-  write_rx(q, data, status, vlan, h);
+  write_rx<kTap>(q, data, status, vlan, h);
 }
 
+template <bool kTap>
 void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t status, uint16_t vlan,
                            const RssHash& rss_hash) {
   QueueCounters& qc = eng_.queues[q];
@@ -179,7 +183,16 @@ void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t s
     const bool broadcast = data.size() >= 6 && std::all_of(data.begin(), data.begin() + 6, [](uint8_t b) { return b == 0xFF; });
     if (data.size() >= 6 && (data[0] & 1u) != 0 && !broadcast) ++h.mprc;
   }
+  // Only a copy that reached the ring, as the pool reads it (tag stripped or hidden). Without
+  // VT every queue is pool 0's (deliver_copy sends nothing else there).
+  if constexpr (kTap) {
+    tap_frame(TapPoint::kPoolRx, eng_.per_pool == 0 ? 0 : q / eng_.per_pool, data);
+  }
 }
+
+// engine_tx.cpp hands frames here.
+template void DeviceModel::switch_frame<false>(const Verdict&, std::span<const uint8_t>, bool);
+template void DeviceModel::switch_frame<true>(const Verdict&, std::span<const uint8_t>, bool);
 
 const RssState& DeviceModel::rss() {
   if (eng_.rss_stale) {
@@ -199,6 +212,11 @@ const RssState& DeviceModel::rss() {
 void DeviceModel::set_wire(std::shared_ptr<WirePort> port) {
   Lock lock(mu_);
   eng_.wire = port ? std::move(port) : std::make_shared<MemoryWire>();
+}
+
+void DeviceModel::set_frame_tap(FrameTapFn fn) {
+  Lock lock(mu_);
+  frame_tap_ = std::move(fn);
 }
 
 std::shared_ptr<WirePort> DeviceModel::wire() const {

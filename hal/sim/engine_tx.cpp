@@ -3,6 +3,7 @@
 // state is consistent for a whole pass. Rules and assumptions: docs/sim-model.md.
 
 #include <algorithm>
+#include <cstdint>
 
 #include "hal/ixgbe/descriptors.hpp"
 #include "hal/ixgbe/queue_regs.hpp"
@@ -70,6 +71,8 @@ size_t DeviceModel::poll_once() {
   eng_.shaper_due = UINT64_MAX;
   // GCR_EXT cannot change while the pass holds the lock: decode the pool layout once.
   eng_.per_pool = queues_per_pool();
+  // The tap cannot change during the pass (set_frame_tap takes the lock): pick the variant here.
+  const bool tapped = static_cast<bool>(frame_tap_);
   // Only the queues whose registers were written (a doorbell, a re-enable) or that still had
   // work when the last pass left them: an idle device costs two exchanges, not 128 queues.
   for (unsigned w = 0; w < 2; ++w) {
@@ -78,11 +81,11 @@ size_t DeviceModel::poll_once() {
     for (; todo != 0; todo &= todo - 1) {
       const unsigned q = w * 64 + static_cast<unsigned>(std::countr_zero(todo));
       bool more = false;
-      taken += poll_tx_queue(q, more);
+      taken += tapped ? poll_tx_queue<true>(q, more) : poll_tx_queue<false>(q, more);
       if (more) eng_.tx_carry[w] |= uint64_t{1} << (q % 64);
     }
   }
-  taken += poll_wire();
+  taken += tapped ? poll_wire<true>() : poll_wire<false>();
   if (auto* e = eng_.wire.get()) e->flush();
   shaper_due_ns_.store(eng_.shaper_due, std::memory_order_relaxed);
   return taken;
@@ -192,6 +195,7 @@ TxTake read_tx_chain(Dma&& dma, const TxRing& ring, std::array<uint16_t, 2>& ctx
 
 }  // namespace
 
+template <bool kTap>
 size_t DeviceModel::poll_tx_queue(unsigned q, bool& more) {
   if ((reg(pfr::TXDCTL(q)) & ix::txdctl::kEnable) == 0) return 0;
   const uint32_t len = reg(pfr::TDLEN(q));
@@ -239,7 +243,7 @@ size_t DeviceModel::poll_tx_queue(unsigned q, bool& more) {
       ++eng_.acct.oversize;
     } else {
       if (limited) eng_.shaper.charge(q, now, c.bytes.size());
-      transmit_frame(q, pool, fn, c.bytes, c.vle, c.vle_tci);
+      transmit_frame<kTap>(q, pool, fn, c.bytes, c.vle, c.vle_tci);
     }
     bool done_ok = true;  // head write-back: no DD at all
     if (!head_wb && c.only_desc != nullptr) {
@@ -287,8 +291,12 @@ void DeviceModel::write_tx_head(unsigned q, uint32_t head) {
   store_release(p, head);
 }
 
+template <bool kTap>
 void DeviceModel::transmit_frame(unsigned q, unsigned pool, int fn, std::span<const uint8_t> bytes,
                                  bool vle, uint16_t vle_tci) {
+  // As the function wrote it: a VF's bytes are the engine's copy, so what the tap sees is what
+  // the switch judges, and the DCMD.VLE tag is not in it yet (it is at kWireTx and kPoolRx).
+  if constexpr (kTap) tap_frame(TapPoint::kPoolTx, pool, bytes);
   QueueCounters& qc = eng_.queues[q];
   ++qc.tx_packets;
   qc.tx_bytes += bytes.size();
@@ -301,9 +309,17 @@ void DeviceModel::transmit_frame(unsigned q, unsigned pool, int fn, std::span<co
     ++h.gptc;
     add36(h.gotc_lsb, h.gotc_msb, bytes.size());
   }
-  switch_frame(v, bytes, /*loopback=*/true);
+  if (v.is_dropped()) [[unlikely]] count_security_violation(pool, *v.drop_reason());
+  switch_frame<kTap>(v, bytes, /*loopback=*/true);
 }
 
+void DeviceModel::count_security_violation(unsigned pool, DropReason reason) {
+  if (reason != DropReason::kMacSpoof && reason != DropReason::kVlanSpoof) return;
+  if ((reg(pfr::VMECM(pfr::pool_reg_index(pool))) & pfr::pool_bit(pool)) == 0) return;
+  if (ssvpc_ != UINT32_MAX) ++ssvpc_;
+}
+
+template <bool kTap>
 size_t DeviceModel::poll_wire() {
   // Nothing arrives while the link is down; frames wait at the peer.
   if (!link_up_) return 0;
@@ -311,12 +327,14 @@ size_t DeviceModel::poll_wire() {
   while (taken < EngineState::kWireBudget && eng_.wire->receive(eng_.frame)) {
     ++taken;
     ++eng_.acct.offered_wire;
+    // Shown as it came, an oversize frame too: the wire did carry it.
+    if constexpr (kTap) tap_frame(TapPoint::kWireRx, 0, eng_.frame);
     if (eng_.frame.size() > EngineState::kMaxFrame) {
       ++eng_.acct.oversize;
       continue;
     }
     const std::span<const uint8_t> bytes(eng_.frame);
-    switch_frame(switch_.receive(bytes), bytes, /*loopback=*/false);
+    switch_frame<kTap>(switch_.receive(bytes), bytes, /*loopback=*/false);
   }
   return taken;
 }

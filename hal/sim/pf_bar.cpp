@@ -1,5 +1,7 @@
 // PF BAR0 register handlers of the simulated 82599. Plain registers are storage; the ones below
 // have side effects the datasheet defines.
+#include <utility>
+
 #include "hal/sim/device_model.hpp"
 
 namespace sim {
@@ -31,6 +33,8 @@ uint32_t DeviceModel::pf_read_locked(uint32_t off) {
       return (qde_read_index_ << pfr::qde::kIdxShift) | qde_[qde_read_index_];
     case pfr::RTTBCNRC.offset:
       return rttbcnrc_[reg(pfr::RTTDQSEL) % pfr::kNumQueues];
+    case pfr::SSVPC.offset:
+      return std::exchange(ssvpc_, 0u);
     default:
       return load_reg(off);  // atomic: tail registers are also written by lock-free doorbells
   }

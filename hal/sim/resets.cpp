@@ -37,6 +37,7 @@ void DeviceModel::device_reset() {
   qde_.fill(0);
   rttbcnrc_.fill(0);
   qde_read_index_ = 0;
+  ssvpc_ = 0;
   eicr_ = 0;
   eims_ = 0;
   vflre_ = 0;

@@ -355,3 +355,20 @@ TEST_CASE("A spoofed frame the switch drops is not a good transmitted packet", "
   CHECK(rig.bar(2).read(vfr::VFGPTC) == 1);
   require_accounts(*rig.dev);
 }
+
+TEST_CASE("SSVPC counts spoofed frames of pools with VMECM set, and clears on read", "[engine]") {
+  EngineRig rig;
+  rig.setup_all();
+  rig.pf().write(pfr::PFVFSPOOF(0), pfr::pfvfspoof::mac_bit(2) | pfr::pfvfspoof::mac_bit(3));
+  // Pool 3 spoofs too, but without VMECM its drops are not counted in SSVPC.
+  rig.pf().write(pfr::VMECM(0), pfr::pool_bit(2));
+  rig.send(2, make_frame(vf_mac(1), test::kUnknownMac, 60));
+  rig.send(2, make_frame(vf_mac(1), test::kUnknownMac, 60));
+  rig.send(3, make_frame(vf_mac(1), test::kUnknownMac, 60));
+  rig.send(2, make_frame(vf_mac(1), vf_mac(2), 60));  // its own MAC: not a violation
+  rig.run();
+  CHECK(rig.dev->accounting().switch_drop(sim::DropReason::kMacSpoof) == 3);
+  CHECK(rig.pf().read(pfr::SSVPC) == 2);
+  CHECK(rig.pf().read(pfr::SSVPC) == 0);
+  require_accounts(*rig.dev);
+}

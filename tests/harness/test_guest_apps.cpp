@@ -10,6 +10,7 @@
 #include "harness/apps/forwarder.hpp"
 #include "harness/apps/sink.hpp"
 #include "harness/apps/traffic_gen.hpp"
+#include "pf_driver/spoof_watch.hpp"
 
 using namespace appstest;
 namespace apps = harness::apps;
@@ -343,4 +344,27 @@ TEST_CASE(
     }
   }
   check_accounting(*h);
+}
+
+TEST_CASE("spoofed frames dropped by the switch become one PF event per SSVPC check",
+          "[apps][spoof][events]") {
+  auto h = make_host(2);
+  REQUIRE(h->pf().set_vf_spoofchk(hal::VfId{1}, true).has_value());
+  auto gen = make_gen(*h, 0, 1, 25, 100);
+  apps::Forwarder fwd(port(*h, 1), apps::ForwardMode::kIo);  // resends from VF0's MAC: spoofed
+  run(
+      *h, [&] { return gen.poll(); }, [&] { return fwd.poll(); });
+  REQUIRE(h->device().accounting().switch_drop(sim::DropReason::kMacSpoof) == 25);
+  const pf::EventLog& log = h->pf().events();
+  const size_t before = log.count(pf::EventCode::kSpoofedFrames);
+  h->clock().advance(pf::kSpoofCheckInterval);
+  h->pf().service_once();
+  REQUIRE(log.count(pf::EventCode::kSpoofedFrames) == before + 1);
+  const pf::Event* e = log.find_last(pf::EventCode::kSpoofedFrames);
+  CHECK(e->reason.contains("25 frame(s)"));
+  CHECK_FALSE(e->vf.has_value());
+  // SSVPC was cleared by that read: nothing new, no new event, however often the PF looks.
+  h->clock().advance(pf::kSpoofCheckInterval);
+  h->pf().service_once();
+  CHECK(log.count(pf::EventCode::kSpoofedFrames) == before + 1);
 }

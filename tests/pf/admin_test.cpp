@@ -1,4 +1,5 @@
 // The administrator's per-VF settings and their register effects (spec 7).
+#include "pf_driver/vlan_table.hpp"
 #include "pf_rig.hpp"
 
 using namespace pftest;
@@ -151,4 +152,59 @@ TEST_CASE("a PF link change is logged and pings every VF", "[pf][admin]") {
   REQUIRE(pb.has_value());
   CHECK(pa->w[0] == (static_cast<uint32_t>(MsgId::kPfControlMsg) | mbx::word0::kCts));
   CHECK(pb->w[0] == static_cast<uint32_t>(MsgId::kPfControlMsg));  // b never reset
+}
+
+namespace {
+
+/// Fills the VLVF table with VLANs of `vf` (from `first` up) until the PF NACKs one.
+void fill_vlvf(Vf& vf, uint16_t first) {
+  for (uint16_t vid = first; vid < first + pf::VlanTable::kEntries; ++vid) {
+    const mbx::Message m = vf.send(mbx::SetVlanReq{.add = true, .vid = vid}.encode());
+    if ((m.w[0] & mbx::word0::kNack) != 0) return;
+  }
+  FAIL("the VLVF table did not fill up");
+}
+
+}  // namespace
+
+TEST_CASE("set_vf_vlan refused for a full VLVF leaves a shared port VLAN as it was",
+          "[pf][admin]") {
+  Rig r;
+  r.up(3);
+  Vf filler(r, 0);
+  filler.ready();
+  REQUIRE(r.pf.set_vf_vlan(hal::VfId{1}, 40, 0).has_value());
+  REQUIRE(r.pf.set_vf_vlan(hal::VfId{2}, 40, 0).has_value());  // one entry, two pools
+  fill_vlvf(filler, 1000);
+  const uint32_t vmvir = r.rd(reg::VMVIR(1));
+  const size_t refused_before = r.count(EventCode::kAdminRefused);
+
+  auto no = r.pf.set_vf_vlan(hal::VfId{1}, 50, 3);
+  REQUIRE_FALSE(no.has_value());
+  CHECK(no.error().code == ErrorCode::kNoSpace);
+  CHECK(r.count(EventCode::kAdminRefused) == refused_before + 1);
+  // Everything as it was: VF 1 still hears its port VLAN, which VMVIR still inserts.
+  CHECK(r.pf.vf_info(hal::VfId{1}).vlan == 40);
+  CHECK(r.pf.vf_info(hal::VfId{1}).qos == 0);
+  CHECK(r.vlan_has(40, 1));
+  CHECK(r.vlan_has(40, 2));
+  CHECK_FALSE(r.vlan_has(50, 1));
+  CHECK_FALSE(r.vfta_has(50));
+  CHECK(r.rd(reg::VMVIR(1)) == vmvir);
+}
+
+TEST_CASE("set_vf_vlan moves a sole-member port VLAN even with the VLVF table full",
+          "[pf][admin]") {
+  Rig r;
+  r.up(2);
+  Vf filler(r, 0);
+  filler.ready();
+  REQUIRE(r.pf.set_vf_vlan(hal::VfId{1}, 40, 0).has_value());  // VF 1 alone in VLAN 40
+  fill_vlvf(filler, 1000);
+  // No free entry, but the one VLAN 40 frees is enough: the change is made, not refused.
+  REQUIRE(r.pf.set_vf_vlan(hal::VfId{1}, 50, 0).has_value());
+  CHECK(r.vlan_has(50, 1));
+  CHECK_FALSE(r.vlan_has(40, 1));
+  CHECK_FALSE(r.vfta_has(40));
+  CHECK(r.pf.vf_info(hal::VfId{1}).vlan == 50);
 }
