@@ -155,6 +155,8 @@ std::expected<LinkRef, Error> read_target(const AttrSet& set, const ifinfomsg& i
   if (name == nullptr) return std::unexpected(invalid("RTM_SETLINK names no link"));
   auto s = set.read_string(name, "IFLA_IFNAME", IFNAMSIZ - 1);
   if (!s) return std::unexpected(s.error());
+  // An empty name (the attribute starts with NUL) names no link either (found by fuzzing).
+  if (s->empty()) return std::unexpected(invalid("RTM_SETLINK names no link (empty IFLA_IFNAME)"));
   return LinkRef(std::move(*s));
 }
 

@@ -35,6 +35,10 @@ std::string_view to_string(EventCode c) {
     case EventCode::kMacInUse: return "mac-in-use";
     case EventCode::kReplyBitsFromVf: return "reply-bits-from-vf";
     case EventCode::kSpoofedFrames: return "spoofed-frames";
+    case EventCode::kMailboxRateLimited: return "mailbox-rate-limited";
+    case EventCode::kMailboxFloodDisabled: return "mailbox-flood-disabled";
+    case EventCode::kMailboxFloodCleared: return "mailbox-flood-cleared";
+    case EventCode::kVfEventsLeftOut: return "vf-events-left-out";
   }
   return "unknown-event";
 }
@@ -71,9 +75,19 @@ const Event* EventLog::find_last(EventCode code, std::optional<hal::VfId> vf) co
 
 const Event& EventLog::record_text(hal::Nanos time, std::optional<hal::VfId> vf, EventCode code,
                                    std::string_view reason) {
+  if (!admit(time, vf, code)) return left_out_event_;
   Event& e = next_slot(time, vf, code);
   e.reason.assign(reason);
   return publish(e);
+}
+
+bool EventLog::admit(hal::Nanos time, std::optional<hal::VfId> vf, EventCode code) {
+  if (gate_ == nullptr || gate_(gate_ctx_, time, vf, code)) return true;
+  ++left_out_;
+  left_out_event_.time = time;
+  left_out_event_.vf = vf;
+  left_out_event_.code = code;
+  return false;
 }
 
 Event& EventLog::next_slot(hal::Nanos time, std::optional<hal::VfId> vf, EventCode code) {

@@ -48,6 +48,10 @@ enum class EventCode : uint16_t {
   kMacInUse = 27,           ///< a VF's stored MAC was not re-programmed: another function has it
   kReplyBitsFromVf = 28,    ///< a VF request already carried ACK/NACK and was ignored
   kSpoofedFrames = 29,      ///< the switch dropped frames failing MAC/VLAN anti-spoof (SSVPC)
+  kMailboxRateLimited = 30,    ///< requests over a VF's mailbox rate NACKed (one per interval)
+  kMailboxFloodDisabled = 31,  ///< a VF flooded its mailbox too long: link state forced disable
+  kMailboxFloodCleared = 32,   ///< a VF the flood guard disabled was re-enabled (admin or FLR)
+  kVfEventsLeftOut = 33,       ///< events about a VF's requests over its event budget, counted
 };
 
 std::string_view to_string(EventCode c);
@@ -126,10 +130,26 @@ class EventLog {
   /// driver. Runs on the mailbox path: keep it cheap. Replaces any earlier listener.
   void set_listener(Listener fn) { listener_ = std::move(fn); }
 
-  /// Records an event with a formatted reason. Never allocates (the listener might).
+  /// Decides, before an event is formatted, whether it is kept: false leaves it out (counted
+  /// in left_out(), neither stored nor heard by the listener). A plain function and a context
+  /// pointer, so checking costs no allocation. The PF driver's gate is its per-VF event budget
+  /// (mailbox_guard.hpp): a VF cannot flood the log with events about its own requests.
+  using Gate = bool (*)(void* ctx, hal::Nanos time, std::optional<hal::VfId> vf, EventCode code);
+  /// Installs `gate` with `ctx` (nullptr gate: keep everything). Replaces any earlier gate.
+  void set_gate(Gate gate, void* ctx) {
+    gate_ = gate;
+    gate_ctx_ = ctx;
+  }
+  bool has_gate(Gate gate, const void* ctx) const { return gate_ == gate && gate_ctx_ == ctx; }
+  /// Events the gate left out, ever.
+  uint64_t left_out() const { return left_out_; }
+
+  /// Records an event with a formatted reason. Never allocates (the listener might). An event
+  /// the gate leaves out returns a scratch Event with an empty reason.
   template <typename... Args>
   const Event& record(hal::Nanos time, std::optional<hal::VfId> vf, EventCode code,
                       fmt::format_string<Args...> f, Args&&... args) {
+    if (!admit(time, vf, code)) return left_out_event_;
     Event& e = next_slot(time, vf, code);
     e.reason.format(f, std::forward<Args>(args)...);
     return publish(e);
@@ -139,12 +159,17 @@ class EventLog {
                            std::string_view reason);
 
  private:
+  bool admit(hal::Nanos time, std::optional<hal::VfId> vf, EventCode code);
   Event& next_slot(hal::Nanos time, std::optional<hal::VfId> vf, EventCode code);
   const Event& publish(const Event& e);
 
   std::vector<Event> ring_;
   uint64_t total_ = 0;
   Listener listener_;
+  Gate gate_ = nullptr;
+  void* gate_ctx_ = nullptr;
+  uint64_t left_out_ = 0;
+  Event left_out_event_;
 };
 
 }  // namespace pf

@@ -4,6 +4,7 @@
 
 #include "hal/ixgbe/regs_pf.hpp"
 #include "mailbox/codec.hpp"
+#include "pf_driver/mailbox_guard.hpp"
 #include "pf_driver/message_handlers.hpp"
 #include "pf_driver/outbox.hpp"
 #include "pf_driver/spoof_watch.hpp"
@@ -121,10 +122,26 @@ void dispatch(PfCore& c, hal::VfId vf, const mbx::Message& req) {
   send_reply(c, vf, req, reply, true);
 }
 
+/// A request over the VF's mailbox rate (mailbox_guard.hpp): answered, not handled, and not
+/// logged one by one (the guard reports the count once per interval). A buffer with reply
+/// bits gets no answer, as below.
+void refuse_over_rate(PfCore& c, hal::VfId vf, const mbx::Message& m) {
+  if (m.is_ack() || m.is_nack()) {
+    ++c.vf(vf).counters.ignored;
+    return;
+  }
+  send_nack(c, vf, m);
+}
+
 void process_message(PfCore& c, hal::VfId vf) {
+  // Charged before the read: a VF that raises VFREQ while holding its lock floods too, and
+  // must not get one event per pass for it.
+  const Admission admission = admit_request(c, vf);
   auto m = c.mbx.read(vf);
   if (!m) {
-    c.log(vf, EventCode::kMailboxError, "message from VF {} not read: {}", vf.value(), m.error());
+    if (admission == Admission::kServe) {
+      c.log(vf, EventCode::kMailboxError, "message from VF {} not read: {}", vf.value(), m.error());
+    }
     return;
   }
   VfState& s = c.vf(vf);
@@ -132,6 +149,13 @@ void process_message(PfCore& c, hal::VfId vf) {
   // A VF posts a request only once it is done with the PF's last message (it discards a
   // stale PFSTS before writing, spec 3b).
   note_vf_read(c, vf);
+  // A well-formed VF_RESET is served even over the rate: it is how a VF recovers, and its
+  // reply (ACK or NACK, both meaning "done") cannot say "refused".
+  const bool reset = m->w[0] == mbx::word0::make(static_cast<uint16_t>(MsgId::kReset));
+  if (admission == Admission::kOverRate && !reset) {
+    refuse_over_rate(c, vf, *m);
+    return;
+  }
   // A buffer that already carries ACK/NACK is a reply, not a request (spec 4a): nothing to
   // answer, but a VF that raises VFREQ over one has a bug worth seeing.
   if (m->is_ack() || m->is_nack()) {
@@ -186,6 +210,8 @@ void process_flr(PfCore& c, hal::VfId vf) {
   s.clear_to_send = false;
   ++s.counters.flrs;
   c.log(vf, EventCode::kVfFlr, "VF {} function level reset: filters cleaned", vf.value());
+  // A new driver instance: a VF the flood guard disabled gets its link state back.
+  mailbox_guard_on_flr(c, vf);
 }
 
 void process_link_change(PfCore& c) {
@@ -224,6 +250,7 @@ uint32_t take_other_causes(PfCore& c) {
 
 size_t service_pass(PfCore& c) {
   if (!c.initialized) return 0;
+  install_event_gate(c);
   // Drain first: an interrupt that arrives while this pass runs signals again.
   c.fn.vector(kOtherVector).drain();
   size_t handled = 0;
@@ -236,6 +263,8 @@ size_t service_pass(PfCore& c) {
   for (unsigned v = 0; v < c.num_vfs; ++v) {
     const hal::VfId vf(v);
     const uint64_t bit = uint64_t{1} << v;
+    // Flood reports and re-enables first: a VF disabled now is pinged in this same pass.
+    handled += poll_mailbox_guard(c, vf);
     // The snapshot says where to look; the check_for_* calls re-read and clear the live bit
     // (a reply written for the message clears a stale ack, for instance).
     if ((p.flr & bit) && c.mbx.check_for_rst(vf)) {

@@ -7,6 +7,7 @@
 #include "hal/clock.hpp"
 #include "hal/types.hpp"
 #include "mailbox/message.hpp"
+#include "pf_driver/mailbox_guard.hpp"
 #include "pf_driver/options.hpp"
 #include "pf_driver/vf_info.hpp"
 
@@ -33,6 +34,8 @@ struct VfState {
   bool ping_pending = false;  ///< a ping is owed and waits for the mailbox to be free
   bool unread_msg = false;    ///< the PF's last message has not been acked by the VF yet
   hal::Nanos msg_posted_at{};  ///< when that message was written
+  // ---- The mailbox flood guard's memory of this VF (mailbox_guard.hpp).
+  MailboxGuardState guard;
   // ---- Counters.
   VfCounters counters;
 

@@ -216,8 +216,9 @@ std::string display_token(std::string_view token) {
 }
 
 std::string UsageError::to_line() const {
-  if (!has_token) return fmt::format("sriovctl: {}", what);
-  return fmt::format("sriovctl: {}: '{}'", what, display_token(token));
+  // `what` can quote the token too (a daemon name's check_name() text does): escaped as well.
+  if (!has_token) return fmt::format("sriovctl: {}", printable_text(what));
+  return fmt::format("sriovctl: {}: '{}'", printable_text(what), display_token(token));
 }
 
 std::string_view usage_text() {

@@ -7,6 +7,10 @@ packages=(
   libdpdk-dev libnl-3-dev libnl-route-3-dev
   catch2 libfmt-dev libcli11-dev nlohmann-json3-dev
   dpdk-dev tshark iputils-ping iproute2 python3
+  # The fuzz build (tools/fuzz.sh). Debian 12's default clang 14 cannot use libstdc++ 12's
+  # <expected> (its __cpp_concepts is too old); clang 19 can. libclang-rt-19-dev has libFuzzer,
+  # llvm-19 the symbolizer that puts function names and lines into sanitizer reports.
+  clang-19 libclang-rt-19-dev llvm-19
 )
 
 missing=()

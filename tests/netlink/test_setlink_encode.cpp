@@ -275,3 +275,19 @@ TEST_CASE("parse_setlink_vf takes the legacy IFLA_VF_VLAN and IFLA_VF_TX_RATE an
   CHECK(rename.error().code == ErrorCode::kInvalidArgument);
   CHECK_THAT(rename.error().to_string(), Catch::Contains("renames"));
 }
+
+TEST_CASE("parse_setlink_vf refuses an empty IFLA_IFNAME: it names no link", "[netlink][encode]") {
+  auto m = Message::create(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, sizeof(ifinfomsg), 1024);
+  REQUIRE(m.has_value());
+  REQUIRE(nla_put_string(m->get(), IFLA_IFNAME, "") == 0);
+  nlattr* list = nla_nest_start(m->get(), IFLA_VFINFO_LIST);
+  nlattr* info = nla_nest_start(m->get(), IFLA_VF_INFO);
+  const ifla_vf_spoofchk spoof{1, 0};
+  REQUIRE(nla_put(m->get(), IFLA_VF_SPOOFCHK, sizeof(spoof), &spoof) == 0);
+  nla_nest_end(m->get(), info);
+  nla_nest_end(m->get(), list);
+  auto req = parse_setlink_vf(m->header());
+  REQUIRE_FALSE(req.has_value());
+  CHECK(req.error().code == ErrorCode::kInvalidArgument);
+  CHECK_THAT(req.error().to_string(), Catch::Contains("names no link"));
+}
