@@ -84,13 +84,9 @@ std::expected<uint32_t, Error> send_request(rtnl::Transport& t, std::string_view
   return h.nlmsg_seq;
 }
 
-// An errno the kernel could send is -4095..-1 (MAX_ERRNO); anything else, INT_MIN (whose
-// negation overflows) and positive values included, is a peer breaking the protocol.
-constexpr int kMaxErrno = 4095;
-
 // For a non-zero ack.error: the peer's refusal, or kProtocol when the number is no errno.
 Error refused(const rtnl::Transport& t, std::string_view op, const rtnl::Ack& ack) {
-  if (ack.error < -kMaxErrno || ack.error > 0) {
+  if (!ack.error_is_errno()) {
     return Error{ErrorCode::kProtocol, 0,
                  fmt::format("request '{}': the {} answered with error {}, not a negative errno",
                              op, t.peer_name(), ack.error),

@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 namespace simd {
 namespace {
@@ -38,6 +39,9 @@ std::string describe_status(int status) {
   }
   return fmt::format("status {:#x}", status);
 }
+
+// How long the command waits to reap a daemon that closed its report without one.
+constexpr std::chrono::seconds kReapWait{5};
 
 struct Report {
   std::string line;        ///< without its newline; empty when none came whole
@@ -85,8 +89,20 @@ Report read_report(int fd, std::chrono::milliseconds timeout) {
     fmt::print(stderr, "{}: {}\n", opts.program, std::string_view(line).substr(1));
     _exit(1);
   }
+  // End of file without a report: the daemon is exiting, so reaping it is quick. Bounded all
+  // the same: a daemon that closed its end and lives on must not hold the command forever.
+  const auto reap_deadline = std::chrono::steady_clock::now() + kReapWait;
   int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  for (;;) {
+    const pid_t got = waitpid(child, &status, WNOHANG);
+    if (got == child) break;
+    if (got < 0 && errno != EINTR) break;
+    if (std::chrono::steady_clock::now() >= reap_deadline) {
+      fmt::print(stderr, "{}: daemon (pid {}) ended its start-up report without a result; it "
+                 "keeps running\n", opts.program, child);
+      _exit(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   fmt::print(stderr, "{}: daemon exited during start-up ({})\n", opts.program,
              describe_status(status));

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <linux/if.h>
+
 #include "mailbox/codec.hpp"
 #include "netlink/newlink_build.hpp"
 #include "netlink/setlink_request.hpp"
@@ -150,7 +152,7 @@ bool rtnl_seeds(const fs::path& dir) {
   l.ifindex = rtnl::IfIndex(4);
   l.name = "sim0";
   l.type = 1;
-  l.flags = 0x11043;
+  l.flags = IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST | IFF_LOWER_UP;
   l.mtu = 1500;
   l.oper_state = rtnl::OperState::kUp;
   l.address = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};

@@ -20,6 +20,10 @@ struct Ack {
   std::string message;  ///< NLMSGERR_ATTR_MSG, empty when none was sent
   /// NLMSGERR_ATTR_OFFS: where in the request the attribute the peer refused starts.
   std::optional<uint32_t> bad_attr_offset;
+
+  /// Whether `error` is 0 or a negated errno the kernel could send (-4095..-1, MAX_ERRNO);
+  /// anything else (a positive value, INT_MIN whose negation overflows) breaks the protocol.
+  bool error_is_errno() const { return error <= 0 && error >= -4095; }
 };
 
 /// Decodes NLMSG_ERROR: struct nlmsgerr, the request's header (and its payload unless

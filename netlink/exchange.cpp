@@ -17,13 +17,9 @@ struct Walk {
   Replies out;
 };
 
-// The kernel's errnos are 1..4095 (MAX_ERRNO), sent negated.
-constexpr int kMaxErrno = 4095;
-
-// For a non-zero ack.error: the peer's refusal, or kProtocol when the number is no negated
-// errno (a positive value, or INT_MIN, whose negation would overflow).
+// For a non-zero ack.error: the peer's refusal, or kProtocol when the number is no errno.
 Error refused(const Transport& t, const Ack& ack) {
-  if (ack.error < -kMaxErrno || ack.error > 0) {
+  if (!ack.error_is_errno()) {
     return Error{ErrorCode::kProtocol, 0,
                  fmt::format("the {} answered with error {}, not a negative errno", t.peer_name(),
                              ack.error),

@@ -45,7 +45,7 @@ while (($#)); do
 done
 ((${#targets[@]})) || targets=("${targets_all[@]}")
 
-"$root/tools/install-deps.sh"
+"$root/tools/install-deps.sh" --fuzz
 cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSRIOVKIT_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$dir" -j"${SRIOVKIT_BUILD_JOBS:-$(nproc)}" --target "${targets[@]}"

@@ -7,11 +7,14 @@ packages=(
   libdpdk-dev libnl-3-dev libnl-route-3-dev
   catch2 libfmt-dev libcli11-dev nlohmann-json3-dev
   dpdk-dev tshark iputils-ping iproute2 python3
-  # The fuzz build (tools/fuzz.sh). Debian 12's default clang 14 cannot use libstdc++ 12's
-  # <expected> (its __cpp_concepts is too old); clang 19 can. libclang-rt-19-dev has libFuzzer,
-  # llvm-19 the symbolizer that puts function names and lines into sanitizer reports.
-  clang-19 libclang-rt-19-dev llvm-19
 )
+# --fuzz: also what the fuzz build (tools/fuzz.sh) needs. Debian 12's default clang 14 cannot
+# use libstdc++ 12's <expected> (its __cpp_concepts is too old); clang 19 can.
+# libclang-rt-19-dev has libFuzzer, llvm-19 the symbolizer that puts function names and lines
+# into sanitizer reports. Not installed for the demo and the test suite, which do not use them.
+if [[ ${1:-} == --fuzz ]]; then
+  packages+=(clang-19 libclang-rt-19-dev llvm-19)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
