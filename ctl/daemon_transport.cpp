@@ -20,7 +20,6 @@ namespace {
 using rtnl::Error;
 using rtnl::ErrorCode;
 
-constexpr std::string_view kSocketSuffix = ".sock";
 
 // The daemon's name as its socket's file name spells it, for messages about an explicit path.
 std::string name_of(const std::string& path) {

@@ -14,7 +14,6 @@ namespace ctl {
 namespace {
 
 constexpr std::string_view kDefaultRuntimeDir = "/run/sriovkit";
-constexpr std::string_view kSocketSuffix = ".sock";
 
 bool name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||

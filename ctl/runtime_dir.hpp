@@ -8,6 +8,9 @@
 
 namespace ctl {
 
+/// What a daemon's socket file name ends with.
+inline constexpr std::string_view kSocketSuffix = ".sock";
+
 /// $SRIOVKIT_RUNTIME_DIR when set and not empty, else /run/sriovkit.
 std::string runtime_dir();
 /// Empty when `name` is a valid daemon name (see kMaxNameLength); else why not, in words

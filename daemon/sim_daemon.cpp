@@ -49,6 +49,7 @@ std::expected<void, std::string> SimDaemon::start() {
   ho.mode = harness::Mode::kInline;
   ho.seed = opts_.seed;
   ho.admin = opts_.admin;
+  ho.mailbox_flood = opts_.mailbox_flood;
   host_ = harness::SimHost::create(std::move(ho));
   if (opts_.wire.empty() || opts_.wire == "memory") {
     memory_wire_ = std::make_shared<sim::MemoryWire>();

@@ -58,6 +58,8 @@ struct SimDaemonOptions {
   uint64_t seed = 1;
   /// Administrator settings applied at start, before the guests probe (sriov-sim --vf-mac ...).
   std::map<unsigned, harness::VfAdmin> admin;
+  /// The PF's mailbox flood guard for this host (docs/reliability.md).
+  pf::MailboxFloodPolicy mailbox_flood;
 };
 
 class SimDaemon final : public RequestHandler {

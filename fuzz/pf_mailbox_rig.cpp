@@ -1,3 +1,4 @@
+#include "hal/ixgbe/regs_pf.hpp"
 #include "fuzz/pf_mailbox_rig.hpp"
 
 #include <chrono>
@@ -17,8 +18,7 @@ pf::PfOptions options(uint8_t flags) {
   o.mtu = (flags & setup::kJumboPf) ? 9000 : 1500;
   o.event_capacity = PfMailboxRig::kEventCapacity;
   // A shallow bucket and a short run to disable: an input reaches every state of the flood
-  // guard within a few hundred records (time moves only as records say). The guard is off by
-  // default (options.hpp); the fuzzer turns it on.
+  // guard within a few hundred records (time moves only as records say).
   o.mailbox_flood = pf::MailboxFloodPolicy::recommended();
   o.mailbox_flood.burst = 8;
   o.mailbox_flood.disable_after = std::chrono::seconds(2);
@@ -106,6 +106,12 @@ void PfMailboxRig::settle() {
     if (pf_.service_once() == 0) return;
   }
   fail("the PF's service never went idle");
+}
+
+bool PfMailboxRig::request_pending(unsigned vf) {
+  namespace pfr = hal::ixgbe::pf;
+  const uint32_t icr = dev_->pf().bar0().read(pfr::MBVFICR(vf / 16));  // 16 VFs per register
+  return (icr & pfr::mbvficr::req_bit(vf)) != 0;
 }
 
 }  // namespace fuzz

@@ -71,6 +71,9 @@ class PfMailboxRig {
   RawVf& vf(unsigned i) { return *vfs_[i]; }
   /// service_once() until nothing is pending (bounded), advancing the clock between passes.
   void settle();
+  /// VF `vf`'s REQ is still pending in MBVFICR: the PF has not read its request (the flood
+  /// guard holds a request until its tokens are there). Reading MBVFICR changes nothing.
+  bool request_pending(unsigned vf);
   /// Lets `ms` milliseconds of the PF's time pass (a VF's requests are spread in time).
   void tick(unsigned ms = 1) { clock_.advance(std::chrono::milliseconds(ms)); }
 

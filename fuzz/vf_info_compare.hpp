@@ -14,10 +14,10 @@ inline bool same_admin(const pf::VfInfo& a, const pf::VfInfo& b) {
          a.link_enable == b.link_enable && a.max_tx_mbps == b.max_tx_mbps;
 }
 
-/// same_admin() but for the link state, which the PF's flood guard takes from a flooding VF
-/// and gives back (pf_driver/mailbox_guard.hpp).
+/// same_admin() but for whether the link is on (link_enable), which the PF's flood guard turns
+/// off for a flooding VF; the administrator's link state (link_state) must stay as it was
+/// (pf_driver/mailbox_guard.hpp).
 inline bool same_admin_but_link(const pf::VfInfo& a, pf::VfInfo b) {
-  b.link_state = a.link_state;
   b.link_enable = a.link_enable;
   return same_admin(a, b);
 }

@@ -10,6 +10,7 @@
 #include "hal/types.hpp"
 #include "mailbox/message.hpp"
 #include "mailbox/trace.hpp"
+#include "pf_driver/options.hpp"
 
 namespace harness {
 
@@ -50,6 +51,9 @@ struct HostOptions {
   mbx::Api max_api = mbx::Api::k14;
   hal::MacAddr pf_mac = hal::MacAddr({0x00, 0x1b, 0x21, 0x0a, 0x0b, 0x0c});
   std::map<unsigned, VfAdmin> admin;
+  /// The PF's mailbox flood policy (docs/reliability.md): on by default; tools set it from
+  /// --mailbox-* options (tools/flood_args.hpp), MailboxFloodPolicy::off() turns it off.
+  pf::MailboxFloodPolicy mailbox_flood;
   /// Sees every mailbox message once, traced by its writer (the VF for requests and acks, the
   /// PF for replies and pings), with exactly the words written. In threaded mode it is called
   /// from both threads: it must be thread-safe.

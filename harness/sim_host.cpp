@@ -12,7 +12,6 @@ std::unique_ptr<SimHost> SimHost::create(HostOptions opts) {
 }
 
 SimHost::SimHost(HostOptions opts) : opts_(std::move(opts)) {
-  dev_ = sim::Device82599::create(sim::DeviceConfig{.name = opts_.name});
   if (opts_.mode == Mode::kStepped) {
     auto manual = std::make_unique<hal::ManualClock>();
     manual_ = manual.get();
@@ -23,8 +22,13 @@ SimHost::SimHost(HostOptions opts) : opts_(std::move(opts)) {
     clock_ = std::make_unique<hal::RealClock>();
     pf_waiter_ = std::make_unique<hal::SpinWaiter>();
   }
+  // Stepped: the device keeps the same simulated time (its rate limiter included), so a run
+  // does not depend on the machine's speed.
+  dev_ = sim::Device82599::create(
+      sim::DeviceConfig{.name = opts_.name, .clock = manual_});
   pf::PfOptions pf_opts;
   pf_opts.mac = opts_.pf_mac;
+  pf_opts.mailbox_flood = opts_.mailbox_flood;
   pf_ = std::make_unique<pf::PfDriver>(dev_->pf(), *clock_, *pf_waiter_, pf_opts);
 }
 

@@ -96,9 +96,10 @@ class SimHost {
   static constexpr hal::Nanos kLinkTick = std::chrono::microseconds(20);
 
   HostOptions opts_;
-  std::unique_ptr<sim::Device82599> dev_;
+  // The clock first: the device keeps a pointer to it (stepped mode) until it is destroyed.
   std::unique_ptr<hal::Clock> clock_;
   hal::ManualClock* manual_ = nullptr;
+  std::unique_ptr<sim::Device82599> dev_;
   std::unique_ptr<hal::Waiter> pf_waiter_;
   std::unique_ptr<pf::PfDriver> pf_;
   std::mutex pf_mu_;

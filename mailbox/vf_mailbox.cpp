@@ -4,8 +4,8 @@
 
 namespace mbx {
 namespace {
-namespace reg = hal::ixgbe::vf;
-namespace mbox = hal::ixgbe::vf::vfmailbox;
+namespace vfreg = hal::ixgbe::vf;
+namespace vfmbox = hal::ixgbe::vf::vfmailbox;
 }  // namespace
 
 VfMailbox::VfMailbox(hal::RegisterIo& bar0, hal::Clock& clock, hal::Waiter& waiter,
@@ -15,13 +15,13 @@ VfMailbox::VfMailbox(hal::RegisterIo& bar0, hal::Clock& clock, hal::Waiter& wait
 // ---- Primitives (spec 3a).
 
 uint32_t VfMailbox::read_mailbox() {
-  const uint32_t v = bar0_.read(reg::VFMAILBOX);
+  const uint32_t v = bar0_.read(vfreg::VFMAILBOX);
   gone_ = v == hal::kDeviceGone;
   // PFSTS, PFACK and RSTD clear when read: this is the one place that reads them, so an event
   // seen here stays in the shadow until someone consumes it. An all-ones read is the bus
   // saying nobody answered, not eight events.
   if (!gone_) {
-    shadow_ |= v & mbox::kReadToClear;
+    shadow_ |= v & vfmbox::kReadToClear;
     live_ = v;
   }
   return v;
@@ -35,26 +35,26 @@ bool VfMailbox::consume(uint32_t bit) {
 
 bool VfMailbox::check_for_msg() {
   read_mailbox();
-  return consume(mbox::kPfsts);
+  return consume(vfmbox::kPfsts);
 }
 
 bool VfMailbox::check_for_ack() {
   read_mailbox();
-  return consume(mbox::kPfack);
+  return consume(vfmbox::kPfack);
 }
 
 bool VfMailbox::check_for_rst() {
   const uint32_t v = read_mailbox();
   // RSTI is a level (PF not ready), RSTD an event; consume RSTD whatever RSTI says.
-  const bool rstd = consume(mbox::kRstd);
-  const bool rsti = !gone_ && (v & mbox::kRsti) != 0;
+  const bool rstd = consume(vfmbox::kRstd);
+  const bool rsti = !gone_ && (v & vfmbox::kRsti) != 0;
   return rsti || rstd;
 }
 
 bool VfMailbox::reset_pending() const {
   // RSTI is a level: the last read says whether the PF is still in reset. RSTD is an event the
   // owner has not handled yet (check_for_rst or reset_done consume it; the waits only look).
-  return (live_ & mbox::kRsti) != 0 || (shadow_ & mbox::kRstd) != 0;
+  return (live_ & vfmbox::kRsti) != 0 || (shadow_ & vfmbox::kRstd) != 0;
 }
 
 std::unexpected<Error> VfMailbox::reset_error() {
@@ -64,15 +64,15 @@ std::unexpected<Error> VfMailbox::reset_error() {
 
 bool VfMailbox::pf_in_reset() {
   const uint32_t v = read_mailbox();
-  return !gone_ && (v & mbox::kRsti) != 0;
+  return !gone_ && (v & vfmbox::kRsti) != 0;
 }
 
 std::expected<void, Error> VfMailbox::try_lock() {
   // Write VFU alone (legacy ops): REQ/ACK are triggers and must not be re-raised here.
-  bar0_.write(reg::VFMAILBOX, mbox::kVfu);
+  bar0_.write(vfreg::VFMAILBOX, vfmbox::kVfu);
   const uint32_t v = read_mailbox();
   if (gone_) return std::unexpected(Error::kNoDevice);
-  if ((v & mbox::kVfu) == 0) return std::unexpected(Error::kLockTimeout);
+  if ((v & vfmbox::kVfu) == 0) return std::unexpected(Error::kLockTimeout);
   return {};
 }
 
@@ -131,12 +131,12 @@ std::expected<void, Error> VfMailbox::send(std::span<const uint32_t> words, bool
   // A PFSTS/PFACK left from an earlier exchange must not pass for the answer to this one.
   read_mailbox();
   if (gone_) return std::unexpected(Error::kNoDevice);
-  shadow_ &= ~(mbox::kPfsts | mbox::kPfack);
+  shadow_ &= ~(vfmbox::kPfsts | vfmbox::kPfack);
   for (size_t i = 0; i < words.size(); ++i) {
-    bar0_.write(reg::VFMBMEM(static_cast<unsigned>(i)), words[i]);
+    bar0_.write(vfreg::VFMBMEM(static_cast<unsigned>(i)), words[i]);
   }
   // REQ alone: it interrupts the PF and, with VFU not written, releases the lock.
-  bar0_.write(reg::VFMAILBOX, mbox::kReq);
+  bar0_.write(vfreg::VFMAILBOX, vfmbox::kReq);
   ++counters_.sent;
   if (trace_) trace_(trace_vf_, Direction::kVfToPf, words);
   return {};
@@ -147,9 +147,9 @@ std::expected<Message, Error> VfMailbox::read(size_t n) {
   if (auto l = lock(/*stop_on_reset=*/false); !l) return std::unexpected(l.error());
   Message m;
   m.size = static_cast<uint8_t>(n);
-  for (size_t i = 0; i < n; ++i) m.w[i] = bar0_.read(reg::VFMBMEM(static_cast<unsigned>(i)));
+  for (size_t i = 0; i < n; ++i) m.w[i] = bar0_.read(vfreg::VFMBMEM(static_cast<unsigned>(i)));
   // ACK alone: tells the PF the buffer is consumed and releases VFU.
-  bar0_.write(reg::VFMAILBOX, mbox::kAck);
+  bar0_.write(vfreg::VFMAILBOX, vfmbox::kAck);
   ++counters_.received;
   if (trace_) trace_(trace_vf_, Direction::kPfToVf, m.words());
   return m;
@@ -163,7 +163,7 @@ std::expected<void, Error> VfMailbox::write_posted(std::span<const uint32_t> wor
 std::expected<Message, Error> VfMailbox::read_posted(size_t n) {
   if (disabled_) return std::unexpected(Error::kDisabled);
   if (n > kMaxWords) return std::unexpected(Error::kTooLong);
-  switch (wait_for(mbox::kPfsts)) {
+  switch (wait_for(vfmbox::kPfsts)) {
     case WaitResult::kSeen:
       return read(n);
     case WaitResult::kGone:

@@ -9,21 +9,19 @@
 
 #include <algorithm>
 
+#include "netlink/attr_put.hpp"
+
 namespace rtnl {
 namespace {
 
-size_t space(size_t payload) {
-  return static_cast<size_t>(nla_total_size(static_cast<int>(payload)));
-}
-
 size_t vf_space(const VfInfo& vf, bool stats) {
-  size_t n = space(0) + space(sizeof(ifla_vf_mac)) + space(sizeof(ifla_vf_broadcast)) +
-             space(sizeof(ifla_vf_vlan)) + space(sizeof(ifla_vf_rate)) +
-             space(sizeof(ifla_vf_tx_rate)) + space(sizeof(ifla_vf_spoofchk)) +
-             space(sizeof(ifla_vf_link_state)) + space(sizeof(ifla_vf_rss_query_en)) +
-             space(sizeof(ifla_vf_trust)) + space(0) +
-             std::max<size_t>(1, vf.vlans.size()) * space(sizeof(ifla_vf_vlan_info));
-  if (stats) n += space(0) + 8 * space(sizeof(uint64_t));
+  size_t n = attr_space(0) + attr_space(sizeof(ifla_vf_mac)) + attr_space(sizeof(ifla_vf_broadcast)) +
+             attr_space(sizeof(ifla_vf_vlan)) + attr_space(sizeof(ifla_vf_rate)) +
+             attr_space(sizeof(ifla_vf_tx_rate)) + attr_space(sizeof(ifla_vf_spoofchk)) +
+             attr_space(sizeof(ifla_vf_link_state)) + attr_space(sizeof(ifla_vf_rss_query_en)) +
+             attr_space(sizeof(ifla_vf_trust)) + attr_space(0) +
+             std::max<size_t>(1, vf.vlans.size()) * attr_space(sizeof(ifla_vf_vlan_info));
+  if (stats) n += attr_space(0) + 8 * attr_space(sizeof(uint64_t));
   return n;
 }
 
@@ -40,11 +38,6 @@ uint32_t setting(std::optional<bool> s) {
   return *s ? 1 : 0;
 }
 
-template <typename T>
-bool put(nl_msg* msg, int type, const T& value) {
-  return nla_put(msg, type, sizeof(T), &value) == 0;
-}
-
 bool put_vlan_list(nl_msg* msg, const VfInfo& vf) {
   nlattr* list = start_nest(msg, IFLA_VF_VLAN_LIST);
   if (list == nullptr) return false;
@@ -55,7 +48,7 @@ bool put_vlan_list(nl_msg* msg, const VfInfo& vf) {
     info.vlan = v.vid;
     info.qos = v.qos;
     info.vlan_proto = htons(static_cast<uint16_t>(v.proto));
-    if (!put(msg, IFLA_VF_VLAN_INFO, info)) return false;
+    if (!put_attr(msg, IFLA_VF_VLAN_INFO, info)) return false;
   }
   return nla_nest_end(msg, list) == 0;
 }
@@ -86,15 +79,15 @@ bool put_vf(nl_msg* msg, const VfInfo& vf, bool stats) {
   std::fill_n(bcast.broadcast, 6, 0xFF);
 
   nlattr* info = start_nest(msg, IFLA_VF_INFO);
-  return info != nullptr && put(msg, IFLA_VF_MAC, mac) && put(msg, IFLA_VF_BROADCAST, bcast) &&
-         put(msg, IFLA_VF_VLAN, ifla_vf_vlan{index, first.vid, first.qos}) &&
-         put(msg, IFLA_VF_RATE, ifla_vf_rate{index, vf.min_tx_rate, vf.max_tx_rate}) &&
-         put(msg, IFLA_VF_TX_RATE, ifla_vf_tx_rate{index, vf.max_tx_rate}) &&
-         put(msg, IFLA_VF_SPOOFCHK, ifla_vf_spoofchk{index, setting(vf.spoofchk)}) &&
-         put(msg, IFLA_VF_LINK_STATE,
+  return info != nullptr && put_attr(msg, IFLA_VF_MAC, mac) && put_attr(msg, IFLA_VF_BROADCAST, bcast) &&
+         put_attr(msg, IFLA_VF_VLAN, ifla_vf_vlan{index, first.vid, first.qos}) &&
+         put_attr(msg, IFLA_VF_RATE, ifla_vf_rate{index, vf.min_tx_rate, vf.max_tx_rate}) &&
+         put_attr(msg, IFLA_VF_TX_RATE, ifla_vf_tx_rate{index, vf.max_tx_rate}) &&
+         put_attr(msg, IFLA_VF_SPOOFCHK, ifla_vf_spoofchk{index, setting(vf.spoofchk)}) &&
+         put_attr(msg, IFLA_VF_LINK_STATE,
              ifla_vf_link_state{index, static_cast<uint32_t>(vf.link_state)}) &&
-         put(msg, IFLA_VF_RSS_QUERY_EN, ifla_vf_rss_query_en{index, setting(vf.rss_query_en)}) &&
-         put(msg, IFLA_VF_TRUST, ifla_vf_trust{index, setting(vf.trust)}) &&
+         put_attr(msg, IFLA_VF_RSS_QUERY_EN, ifla_vf_rss_query_en{index, setting(vf.rss_query_en)}) &&
+         put_attr(msg, IFLA_VF_TRUST, ifla_vf_trust{index, setting(vf.trust)}) &&
          put_vlan_list(msg, vf) && (!stats || put_stats(msg, vf.stats.value_or(VfStats{}))) &&
          nla_nest_end(msg, info) == 0;
 }
@@ -121,8 +114,8 @@ std::expected<Message, Error> build_newlink(const LinkInfo& link, NewlinkOptions
   }
   const bool vfs = link.num_vf.has_value() && (opts.ext_filter_mask & RTEXT_FILTER_VF) != 0;
   const bool stats = (opts.ext_filter_mask & RTEXT_FILTER_SKIP_STATS) == 0;
-  size_t capacity = NLMSG_SPACE(sizeof(ifinfomsg)) + space(IFNAMSIZ) + space(1) + space(4) +
-                    2 * space(link.address.size()) + space(4) + space(0);
+  size_t capacity = NLMSG_SPACE(sizeof(ifinfomsg)) + attr_space(IFNAMSIZ) + attr_space(1) + attr_space(4) +
+                    2 * attr_space(link.address.size()) + attr_space(4) + attr_space(0);
   if (vfs) {
     for (const VfInfo& vf : link.vfs) capacity += vf_space(vf, stats);
   }

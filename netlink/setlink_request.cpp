@@ -7,21 +7,18 @@
 #include <netlink/msg.h>
 #include <sys/socket.h>
 
+#include "netlink/attr_put.hpp"
 #include "netlink/link_target.hpp"
 
 namespace rtnl {
 namespace {
 
-size_t space(size_t payload) {
-  return static_cast<size_t>(nla_total_size(static_cast<int>(payload)));
-}
-
 // The most one IFLA_VF_INFO can take: every attribute present.
 size_t vf_info_space() {
-  return space(0) + space(sizeof(ifla_vf_mac)) + space(0) + space(sizeof(ifla_vf_vlan_info)) +
-         space(sizeof(ifla_vf_rate)) + space(sizeof(ifla_vf_spoofchk)) +
-         space(sizeof(ifla_vf_link_state)) + space(sizeof(ifla_vf_rss_query_en)) +
-         space(sizeof(ifla_vf_trust));
+  return attr_space(0) + attr_space(sizeof(ifla_vf_mac)) + attr_space(0) + attr_space(sizeof(ifla_vf_vlan_info)) +
+         attr_space(sizeof(ifla_vf_rate)) + attr_space(sizeof(ifla_vf_spoofchk)) +
+         attr_space(sizeof(ifla_vf_link_state)) + attr_space(sizeof(ifla_vf_rss_query_en)) +
+         attr_space(sizeof(ifla_vf_trust));
 }
 
 uint32_t flag(bool on) { return on ? 1 : 0; }
@@ -41,11 +38,6 @@ std::expected<void, Error> check(const VfChange& c) {
   return {};
 }
 
-template <typename T>
-bool put(nl_msg* msg, int type, const T& value) {
-  return nla_put(msg, type, sizeof(T), &value) == 0;
-}
-
 bool put_vlan_list(nl_msg* msg, uint32_t vf, const VfVlan& vlan) {
   nlattr* list = nla_nest_start(msg, IFLA_VF_VLAN_LIST);
   if (list == nullptr) return false;
@@ -54,7 +46,7 @@ bool put_vlan_list(nl_msg* msg, uint32_t vf, const VfVlan& vlan) {
   info.vlan = vlan.vid;
   info.qos = vlan.qos;
   info.vlan_proto = htons(static_cast<uint16_t>(vlan.proto));
-  if (!put(msg, IFLA_VF_VLAN_INFO, info)) return false;
+  if (!put_attr(msg, IFLA_VF_VLAN_INFO, info)) return false;
   return nla_nest_end(msg, list) == 0;
 }
 
@@ -66,25 +58,25 @@ bool put_vf_info(nl_msg* msg, const VfChange& c) {
     ifla_vf_mac m{};
     m.vf = vf;
     std::copy(c.mac->bytes().begin(), c.mac->bytes().end(), m.mac);
-    if (!put(msg, IFLA_VF_MAC, m)) return false;
+    if (!put_attr(msg, IFLA_VF_MAC, m)) return false;
   }
   if (c.vlan && !put_vlan_list(msg, vf, *c.vlan)) return false;
   if (c.min_tx_rate && c.max_tx_rate) {
     const ifla_vf_rate r{vf, *c.min_tx_rate, *c.max_tx_rate};
-    if (!put(msg, IFLA_VF_RATE, r)) return false;
+    if (!put_attr(msg, IFLA_VF_RATE, r)) return false;
   }
-  if (c.spoofchk && !put(msg, IFLA_VF_SPOOFCHK, ifla_vf_spoofchk{vf, flag(*c.spoofchk)})) {
+  if (c.spoofchk && !put_attr(msg, IFLA_VF_SPOOFCHK, ifla_vf_spoofchk{vf, flag(*c.spoofchk)})) {
     return false;
   }
   if (c.link_state &&
-      !put(msg, IFLA_VF_LINK_STATE, ifla_vf_link_state{vf, static_cast<uint32_t>(*c.link_state)})) {
+      !put_attr(msg, IFLA_VF_LINK_STATE, ifla_vf_link_state{vf, static_cast<uint32_t>(*c.link_state)})) {
     return false;
   }
   if (c.query_rss &&
-      !put(msg, IFLA_VF_RSS_QUERY_EN, ifla_vf_rss_query_en{vf, flag(*c.query_rss)})) {
+      !put_attr(msg, IFLA_VF_RSS_QUERY_EN, ifla_vf_rss_query_en{vf, flag(*c.query_rss)})) {
     return false;
   }
-  if (c.trust && !put(msg, IFLA_VF_TRUST, ifla_vf_trust{vf, flag(*c.trust)})) return false;
+  if (c.trust && !put_attr(msg, IFLA_VF_TRUST, ifla_vf_trust{vf, flag(*c.trust)})) return false;
   return nla_nest_end(msg, info) == 0;
 }
 
@@ -98,7 +90,7 @@ std::expected<Message, Error> build_setlink_vf(const LinkRef& link,
   for (const VfChange& c : changes) {
     if (auto ok = check(c); !ok) return std::unexpected(ok.error());
   }
-  const size_t capacity = NLMSG_SPACE(sizeof(ifinfomsg)) + link_target_space() + space(0) +
+  const size_t capacity = NLMSG_SPACE(sizeof(ifinfomsg)) + link_target_space() + attr_space(0) +
                           changes.size() * vf_info_space();
   auto msg = Message::create(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, sizeof(ifinfomsg), capacity);
   if (!msg) return msg;

@@ -1,6 +1,7 @@
 // The administrator's per-VF settings (Linux ixgbe_ndo_set_vf_*; spec 7). Cold path: these
 // may allocate (refusal text) but never wait.
 #include "hal/ixgbe/regs_pf.hpp"
+#include "pf_driver/mailbox_guard.hpp"
 #include "pf_driver/outbox.hpp"
 #include "pf_driver/pf_core.hpp"
 #include "pf_driver/pf_driver.hpp"
@@ -135,8 +136,11 @@ std::expected<void, Refusal> PfDriver::set_vf_link_state(hal::VfId vf, LinkState
   PfCore& c = *c_;
   VfState& s = c.vf(vf);
   s.link_state = state;
+  // auto or enable also lets a VF the flood guard disabled back in; disable leaves the
+  // guard's flag alone (the link is off either way, and stays off until auto or enable).
+  mailbox_guard_on_admin_link_state(c, vf, state);
   // auto follows the PF, which is up whenever the driver serves VFs.
-  s.link_enable = state != LinkState::kDisable;
+  s.link_enable = link_allowed(s);
   write_rx_tx_enable(c, vf);
   s.clear_to_send = false;
   ping_vf(c, vf);

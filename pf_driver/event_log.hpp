@@ -48,10 +48,10 @@ enum class EventCode : uint16_t {
   kMacInUse = 27,           ///< a VF's stored MAC was not re-programmed: another function has it
   kReplyBitsFromVf = 28,    ///< a VF request already carried ACK/NACK and was ignored
   kSpoofedFrames = 29,      ///< the switch dropped frames failing MAC/VLAN anti-spoof (SSVPC)
-  kMailboxRateLimited = 30,    ///< requests over a VF's mailbox rate NACKed (one per interval)
-  kMailboxFloodDisabled = 31,  ///< a VF flooded its mailbox too long: link state forced disable
-  kMailboxFloodCleared = 32,   ///< a VF the flood guard disabled was re-enabled (admin or FLR)
-  kVfEventsLeftOut = 33,       ///< events about a VF's requests over its event budget, counted
+  kMailboxRateLimited = 30,    ///< requests over a VF's mailbox rate held (one per interval)
+  kMailboxFloodDisabled = 31,  ///< a VF flooded its mailbox too long: disabled by the guard
+  kMailboxFloodCleared = 32,   ///< a VF the flood guard disabled was re-enabled by the admin
+  kVfEventsLeftOut = 33,       ///< events a VF's requests caused over its budget, counted
 };
 
 std::string_view to_string(EventCode c);
@@ -133,7 +133,9 @@ class EventLog {
   /// Decides, before an event is formatted, whether it is kept: false leaves it out (counted
   /// in left_out(), neither stored nor heard by the listener). A plain function and a context
   /// pointer, so checking costs no allocation. The PF driver's gate is its per-VF event budget
-  /// (mailbox_guard.hpp): a VF cannot flood the log with events about its own requests.
+  /// (mailbox_guard.hpp), which goes by cause, not by code: it charges a VF only for events
+  /// recorded while the PF serves that VF's own requests, so the VF cannot flood the log, and
+  /// events about the administrator's actions, resets and links always pass.
   using Gate = bool (*)(void* ctx, hal::Nanos time, std::optional<hal::VfId> vf, EventCode code);
   /// Installs `gate` with `ctx` (nullptr gate: keep everything). Replaces any earlier gate.
   void set_gate(Gate gate, void* ctx) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "mailbox/message.hpp"
 #include "pf_driver/outbox.hpp"
 #include "pf_driver/pf_core.hpp"
 #include "pf_driver/vf_hw.hpp"
@@ -19,49 +20,49 @@ hal::Nanos report_interval(const MailboxFloodPolicy& p) {
   return std::max(p.report_interval, kMinReportInterval);
 }
 
-/// One GCRA step: whether an arrival at `now` fits a bucket of `burst` refilled `rate` times a
-/// second, whose state is `tat` (moved only when it fits). A rate of 0, or above one per
-/// nanosecond, is no limit.
-bool fits(hal::Nanos& tat, hal::Nanos now, uint32_t rate, uint32_t burst) {
-  if (rate == 0) return true;
-  const hal::Nanos t = hal::Nanos(std::chrono::seconds(1)) / rate;
+/// The emission interval of a bucket refilled `rate` times a second (0: no limit).
+hal::Nanos per_token(uint32_t rate) {
+  if (rate == 0) return hal::Nanos::zero();
+  return hal::Nanos(std::chrono::seconds(1)) / rate;
+}
+
+/// The request bucket's emission interval; zero when the policy is off.
+hal::Nanos request_interval(const MailboxFloodPolicy& p) {
+  if (p.rate_per_s == 0) return hal::Nanos::zero();
+  return per_token(std::max(p.rate_per_s, MailboxFloodPolicy::kMinRatePerS));
+}
+
+hal::Nanos reset_interval(const MailboxFloodPolicy& p) {
+  return std::min(p.reset_period, MailboxFloodPolicy::kMaxResetPeriod);
+}
+
+/// GCRA: whether an arrival at `now` fits a bucket of `burst` refilled every `t`, whose state
+/// is `tat`. A zero or negative `t` is no limit.
+bool conforms(hal::Nanos tat, hal::Nanos now, hal::Nanos t, uint32_t burst) {
   if (t <= hal::Nanos::zero()) return true;
   const hal::Nanos tolerance = t * (std::max<uint32_t>(burst, 1) - 1);
-  // A bucket that has been refilling since `tat` holds nothing more than full.
-  const hal::Nanos start = std::max(tat, now);
-  if (start - now > tolerance) return false;
-  tat = start + t;
-  return true;
+  return tat - now <= tolerance;
 }
 
-/// Events a VF causes through its mailbox or its function: what the event budget counts.
-bool caused_by_vf(EventCode code) {
-  switch (code) {
-    case EventCode::kVfFlr:
-    case EventCode::kVfReset:
-    case EventCode::kApiNegotiated:
-    case EventCode::kRequestRefused:
-    case EventCode::kPolicyRefused:
-    case EventCode::kDecodeError:
-    case EventCode::kUnknownMessage:
-    case EventCode::kNotClearToSend:
-    case EventCode::kApiTooOld:
-    case EventCode::kXcastDowngraded:
-    case EventCode::kMailboxError:
-    case EventCode::kMacInUse:
-    case EventCode::kReplyBitsFromVf:
-      return true;
-    default:
-      return false;
-  }
+/// Takes one token (after conforms() said yes). A bucket that has been refilling since `tat`
+/// holds nothing more than full, hence the max.
+void take(hal::Nanos& tat, hal::Nanos now, hal::Nanos t) {
+  if (t <= hal::Nanos::zero()) return;
+  tat = std::max(tat, now) + t;
 }
 
-bool gate_vf_event(void* ctx, hal::Nanos now, std::optional<hal::VfId> vf, EventCode code) {
+bool gate_vf_event(void* ctx, hal::Nanos now, std::optional<hal::VfId> vf, EventCode) {
   PfCore& c = *static_cast<PfCore*>(ctx);
-  if (!vf || vf->value() >= c.vfs.size() || !caused_by_vf(code)) return true;
-  const MailboxFloodPolicy& p = c.opts.mailbox_flood;
+  if (!vf || vf->value() >= c.vfs.size()) return true;
   MailboxGuardState& g = c.vf(*vf).guard;
-  if (fits(g.event_tat, now, p.event_rate_per_s, p.event_burst)) return true;
+  // By cause, not by code: only what the VF's own requests caused is charged to it.
+  if (!g.charging) return true;
+  const MailboxFloodPolicy& p = c.opts.mailbox_flood;
+  const hal::Nanos t = per_token(p.event_rate_per_s);
+  if (conforms(g.event_tat, now, t, p.event_burst)) {
+    take(g.event_tat, now, t);
+    return true;
+  }
   if (g.events_left_out == 0) g.events_left_since = now;
   ++g.events_left_out;
   return false;
@@ -69,69 +70,121 @@ bool gate_vf_event(void* ctx, hal::Nanos now, std::optional<hal::VfId> vf, Event
 
 int64_t ms(hal::Nanos d) { return std::chrono::duration_cast<milliseconds>(d).count(); }
 
-/// Forces `vf`'s link state to disable as PfDriver::set_vf_link_state(kDisable) does, keeping
-/// the administrator's setting for an FLR to restore.
+/// Ends the hold at `now`: its waiting time within the open window is added to the window.
+void end_hold(MailboxGuardState& g, hal::Nanos now, hal::Nanos interval) {
+  if (!g.holding) return;
+  const hal::Nanos from = std::max(g.hold_since, g.window_start);
+  const hal::Nanos to = std::min(now, g.window_start + interval);
+  if (to > from) g.window_held += to - from;
+  g.holding = false;
+}
+
+void open_window(MailboxGuardState& g, hal::Nanos at) {
+  g.window_open = true;
+  g.window_start = at;
+  g.window_delayed = 0;
+  g.window_held = hal::Nanos::zero();
+}
+
+/// Disables `vf` by the guard's flag, as an administrator's `state disable` would act on the
+/// hardware, leaving the administrator's link state as it is.
 void disable_flooder(PfCore& c, hal::VfId vf, hal::Nanos flooded_for) {
   VfState& s = c.vf(vf);
   MailboxGuardState& g = s.guard;
   const MailboxFloodPolicy& p = c.opts.mailbox_flood;
   g.disabled = true;
-  g.saved_link_state = s.link_state;
-  s.link_state = LinkState::kDisable;
   s.link_enable = false;
   write_rx_tx_enable(c, vf);
   // As for an administrator's change: the VF must reset, and then learns its link is down.
   s.clear_to_send = false;
   ping_vf(c, vf);
   c.log(vf, EventCode::kMailboxFloodDisabled,
-        "VF {} disabled (link state disable, RX/TX off): over its mailbox rate of {}/s (burst "
-        "{}) for {} ms, {} request(s) over it in all; link state auto/enable or an FLR of the "
-        "VF re-enables it",
-        vf.value(), p.rate_per_s, p.burst, ms(flooded_for), g.over_rate_total);
+        "VF {} disabled (RX/TX off, link down; admin link state {} kept): requests held at "
+        "its mailbox rate of {}/s most of the time for {} ms, {} held in all; link state "
+        "auto/enable re-enables it",
+        vf.value(), to_string(s.link_state), p.rate_per_s, ms(flooded_for), g.delayed_total);
 }
 
-/// Records the open report window's count (over `span`) and empties it.
-void report_window(PfCore& c, hal::VfId vf, hal::Nanos span) {
+/// Records the window's count, if it saw a new request held.
+size_t report_window(PfCore& c, hal::VfId vf, hal::Nanos span) {
   MailboxGuardState& g = c.vf(vf).guard;
+  if (g.window_delayed == 0) return 0;
   const MailboxFloodPolicy& p = c.opts.mailbox_flood;
   c.log(vf, EventCode::kMailboxRateLimited,
-        "VF {} over its mailbox rate of {}/s (burst {}): {} request(s) in {} ms NACKed "
-        "(VF_RESET served regardless){}",
-        vf.value(), p.rate_per_s, p.burst, g.window_over, ms(span),
+        "VF {} over its mailbox rate of {}/s (burst {}; VF_RESET 1 per {} ms, burst {}): {} "
+        "request(s) held until a token, waiting {} of {} ms; none refused{}",
+        vf.value(), p.rate_per_s, p.burst, ms(reset_interval(p)), p.reset_burst,
+        g.window_delayed, ms(g.window_held), ms(span),
         g.disabled ? "; the VF stays disabled" : "");
-  g.window_over = 0;
+  return 1;
 }
 
-/// Reports the window that has run its interval and extends (or starts) the run of windows;
-/// disables the VF once the run has lasted disable_after.
+/// Reports the window that has run its interval, extends (or starts, or ends) the run of
+/// flooding windows, and disables the VF once the run has lasted disable_after.
 size_t close_window(PfCore& c, hal::VfId vf) {
   MailboxGuardState& g = c.vf(vf).guard;
   const MailboxFloodPolicy& p = c.opts.mailbox_flood;
   const hal::Nanos interval = report_interval(p);
   const hal::Nanos end = g.window_start + interval;
-  // A whole interval within the rate between two windows ends the run.
-  if (!g.flooding || g.window_start - g.last_window_end >= interval) g.flood_since = g.window_start;
-  g.flooding = true;
-  g.last_window_end = end;
-  report_window(c, vf, interval);
-  if (g.disabled || p.disable_after <= hal::Nanos::zero()) return 1;
-  if (end - g.flood_since < p.disable_after) return 1;
+  const bool still_holding = g.holding;
+  if (still_holding) {
+    end_hold(g, end, interval);
+    g.holding = true;
+    g.hold_since = end;
+  }
+  size_t recorded = report_window(c, vf, interval);
+  // Waiting for tokens most of the interval: demand above the rate, not a burst.
+  const bool flood_window = g.window_held * 2 >= interval;
+  if (flood_window) {
+    if (!g.flooding || g.window_start - g.last_window_end >= interval) {
+      g.flood_since = g.window_start;
+    }
+    g.flooding = true;
+    g.last_window_end = end;
+  } else {
+    g.flooding = false;
+  }
+  g.window_open = false;
+  if (still_holding) open_window(g, end);
+  if (!flood_window || g.disabled || p.disable_after <= hal::Nanos::zero()) return recorded;
+  if (end - g.flood_since < p.disable_after) return recorded;
   disable_flooder(c, vf, end - g.flood_since);
-  return 2;
+  return recorded + 1;
 }
 
 }  // namespace
 
-Admission admit_request(PfCore& c, hal::VfId vf) {
+bool link_allowed(const VfState& s) {
+  return s.link_state != LinkState::kDisable && !s.guard.disabled;
+}
+
+Admission admit_request(PfCore& c, hal::VfId vf, uint32_t word0) {
   const MailboxFloodPolicy& p = c.opts.mailbox_flood;
-  if (p.rate_per_s == 0) return Admission::kServe;
+  const hal::Nanos t = request_interval(p);
+  if (t <= hal::Nanos::zero()) return Admission::kServe;
   MailboxGuardState& g = c.vf(vf).guard;
   const hal::Nanos now = c.clock.now();
-  if (fits(g.tat, now, p.rate_per_s, p.burst)) return Admission::kServe;
-  if (g.window_over == 0) g.window_start = now;
-  ++g.window_over;
-  ++g.over_rate_total;
-  return Admission::kOverRate;
+  const bool reset = word0 == mbx::word0::make(static_cast<uint16_t>(mbx::MsgId::kReset));
+  const hal::Nanos rt = reset ? reset_interval(p) : hal::Nanos::zero();
+  if (conforms(g.tat, now, t, p.burst) && conforms(g.reset_tat, now, rt, p.reset_burst)) {
+    take(g.tat, now, t);
+    take(g.reset_tat, now, rt);
+    end_hold(g, now, report_interval(p));
+    return Admission::kServe;
+  }
+  if (!g.holding) {
+    g.holding = true;
+    g.hold_since = now;
+    if (!g.window_open) open_window(g, now);
+    ++g.window_delayed;
+    ++g.delayed_total;
+  }
+  return Admission::kHold;
+}
+
+void note_no_request(PfCore& c, hal::VfId vf) {
+  MailboxGuardState& g = c.vf(vf).guard;
+  if (g.holding) end_hold(g, c.clock.now(), report_interval(c.opts.mailbox_flood));
 }
 
 void install_event_gate(PfCore& c) {
@@ -139,29 +192,16 @@ void install_event_gate(PfCore& c) {
 }
 
 size_t poll_mailbox_guard(PfCore& c, hal::VfId vf) {
-  VfState& s = c.vf(vf);
-  MailboxGuardState& g = s.guard;
+  MailboxGuardState& g = c.vf(vf).guard;
+  if (!g.window_open && g.events_left_out == 0) return 0;
   size_t recorded = 0;
-  if (g.disabled && s.link_state != LinkState::kDisable) {
-    // Only set_vf_link_state() changes a guard-disabled VF's link state: the administrator
-    // has let it back in. Its history goes (an open window is reported now, not counted in a
-    // new run); the bucket keeps what the VF still owes.
-    g.disabled = false;
-    g.flooding = false;
-    if (g.window_over != 0) report_window(c, vf, c.clock.now() - g.window_start);
-    c.log(vf, EventCode::kMailboxFloodCleared,
-          "VF {} re-enabled by the administrator (link state {}): the flood guard starts over",
-          vf.value(), to_string(s.link_state));
-    ++recorded;
-  }
-  if (g.window_over == 0 && g.events_left_out == 0) return recorded;
   const hal::Nanos now = c.clock.now();
   const hal::Nanos interval = report_interval(c.opts.mailbox_flood);
-  if (g.window_over != 0 && now - g.window_start >= interval) recorded += close_window(c, vf);
+  if (g.window_open && now - g.window_start >= interval) recorded += close_window(c, vf);
   if (g.events_left_out != 0 && now - g.events_left_since >= interval) {
     c.log(vf, EventCode::kVfEventsLeftOut,
-          "VF {}: {} event(s) about its requests left out over the last {} ms (budget {}/s, "
-          "burst {})",
+          "VF {}: {} event(s) caused by its requests left out over the last {} ms (budget "
+          "{}/s, burst {})",
           vf.value(), g.events_left_out, ms(now - g.events_left_since),
           c.opts.mailbox_flood.event_rate_per_s, c.opts.mailbox_flood.event_burst);
     g.events_left_out = 0;
@@ -170,29 +210,29 @@ size_t poll_mailbox_guard(PfCore& c, hal::VfId vf) {
   return recorded;
 }
 
-void mailbox_guard_on_flr(PfCore& c, hal::VfId vf) {
-  VfState& s = c.vf(vf);
-  MailboxGuardState& g = s.guard;
-  const bool was_disabled = g.disabled;
-  const LinkState restored = g.saved_link_state;
+void mailbox_guard_on_flr(PfCore& c, hal::VfId vf) { note_no_request(c, vf); }
+
+void mailbox_guard_on_admin_link_state(PfCore& c, hal::VfId vf, LinkState state) {
+  MailboxGuardState& g = c.vf(vf).guard;
+  if (state == LinkState::kDisable || !g.disabled) return;
+  const hal::Nanos now = c.clock.now();
   g.disabled = false;
-  if (g.window_over != 0) report_window(c, vf, c.clock.now() - g.window_start);
-  // The request bucket and the flood history start over; the event budget and its pending
-  // count do not (FLRs are events the VF causes too).
-  MailboxGuardState fresh;
-  fresh.over_rate_total = g.over_rate_total;
-  fresh.event_tat = g.event_tat;
-  fresh.events_left_out = g.events_left_out;
-  fresh.events_left_since = g.events_left_since;
-  g = fresh;
-  if (!was_disabled) return;
-  s.link_state = restored;
-  s.link_enable = restored != LinkState::kDisable;
-  write_rx_tx_enable(c, vf);
+  // The history goes: the open window is reported now and not counted in a new run.
+  if (g.window_open) {
+    const bool still_holding = g.holding;
+    end_hold(g, now, report_interval(c.opts.mailbox_flood));
+    report_window(c, vf, now - g.window_start);
+    g.window_open = false;
+    if (still_holding) {
+      g.holding = true;
+      g.hold_since = now;
+      open_window(g, now);
+    }
+  }
+  g.flooding = false;
   c.log(vf, EventCode::kMailboxFloodCleared,
-        "VF {} re-enabled by its function level reset (link state {}): the flood guard starts "
-        "over",
-        vf.value(), to_string(restored));
+        "VF {} re-enabled by the administrator (link state {}): the flood guard starts over",
+        vf.value(), to_string(state));
 }
 
 }  // namespace pf

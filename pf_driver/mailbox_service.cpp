@@ -122,40 +122,19 @@ void dispatch(PfCore& c, hal::VfId vf, const mbx::Message& req) {
   send_reply(c, vf, req, reply, true);
 }
 
-/// A request over the VF's mailbox rate (mailbox_guard.hpp): answered, not handled, and not
-/// logged one by one (the guard reports the count once per interval). A buffer with reply
-/// bits gets no answer, as below.
-void refuse_over_rate(PfCore& c, hal::VfId vf, const mbx::Message& m) {
-  if (m.is_ack() || m.is_nack()) {
-    ++c.vf(vf).counters.ignored;
-    return;
-  }
-  send_nack(c, vf, m);
-}
-
-void process_message(PfCore& c, hal::VfId vf) {
-  // Charged before the read: a VF that raises VFREQ while holding its lock floods too, and
-  // must not get one event per pass for it.
-  const Admission admission = admit_request(c, vf);
+void process_message(PfCore& c, hal::VfId vf, uint32_t peeked) {
+  VfState& s = c.vf(vf);
+  // Whatever this request makes the PF log is the VF's doing: its event budget pays.
+  const ChargeScope charge(s.guard);
   auto m = c.mbx.read(vf);
   if (!m) {
-    if (admission == Admission::kServe) {
-      c.log(vf, EventCode::kMailboxError, "message from VF {} not read: {}", vf.value(), m.error());
-    }
+    c.log(vf, EventCode::kMailboxError, "message from VF {} not read: {}", vf.value(), m.error());
     return;
   }
-  VfState& s = c.vf(vf);
   ++s.counters.messages;
   // A VF posts a request only once it is done with the PF's last message (it discards a
   // stale PFSTS before writing, spec 3b).
   note_vf_read(c, vf);
-  // A well-formed VF_RESET is served even over the rate: it is how a VF recovers, and its
-  // reply (ACK or NACK, both meaning "done") cannot say "refused".
-  const bool reset = m->w[0] == mbx::word0::make(static_cast<uint16_t>(MsgId::kReset));
-  if (admission == Admission::kOverRate && !reset) {
-    refuse_over_rate(c, vf, *m);
-    return;
-  }
   // A buffer that already carries ACK/NACK is a reply, not a request (spec 4a): nothing to
   // answer, but a VF that raises VFREQ over one has a bug worth seeing.
   if (m->is_ack() || m->is_nack()) {
@@ -165,7 +144,19 @@ void process_message(PfCore& c, hal::VfId vf) {
           name(m->id()), m->id(), vf.value(), m->w[0], m->is_ack() ? "ACK" : "NACK");
     return;
   }
-  // VF_RESET always goes through: it is how a VF recovers, whatever else is refused.
+  // The guard admitted what word 0 said before the read (a VF_RESET needs a reset token). A
+  // driver leaves its buffer alone while its request is pending; one that rewrote it since
+  // must not pass a VF_RESET for something cheaper.
+  if (m->w[0] != peeked) {
+    c.log(vf, EventCode::kDecodeError,
+          "{} ({:#06x}) from VF {} refused: word 0 changed from {:#010x} to {:#010x} while the "
+          "request was pending",
+          name(m->id()), m->id(), vf.value(), peeked, m->w[0]);
+    send_nack(c, vf, *m);
+    return;
+  }
+  // VF_RESET always goes through (within its budget): it is how a VF recovers, whatever
+  // else is refused.
   if (m->id() == static_cast<uint16_t>(MsgId::kReset)) {
     process_reset(c, vf, *m);
     return;
@@ -188,7 +179,19 @@ void process_message(PfCore& c, hal::VfId vf) {
   dispatch(c, vf, *m);
 }
 
+/// A pending request of `vf`: served if the flood guard admits it, else left pending (VFREQ
+/// set, no ACK) for a later pass. Returns whether it was served.
+bool serve_request(PfCore& c, hal::VfId vf) {
+  // Read without the lock, as the DPDK PF reads: only to tell a VF_RESET from the rest.
+  const uint32_t word0 = c.bar0.read(reg::PFMBMEM(vf.value(), 0));
+  if (admit_request(c, vf, word0) == Admission::kHold) return false;
+  if (!c.mbx.check_for_msg(vf)) return false;
+  process_message(c, vf, word0);
+  return true;
+}
+
 void process_ack(PfCore& c, hal::VfId vf) {
+  const ChargeScope charge(c.vf(vf).guard);
   // A VF that is not clear to send should not be reading either: answer its ack with a bare
   // NACK so it notices and resets (Linux ixgbe_rcv_ack_from_vf). Not while a ping is owed:
   // the NACK would hold it back, and the VF's ack of that ping gets the NACK.
@@ -210,7 +213,7 @@ void process_flr(PfCore& c, hal::VfId vf) {
   s.clear_to_send = false;
   ++s.counters.flrs;
   c.log(vf, EventCode::kVfFlr, "VF {} function level reset: filters cleaned", vf.value());
-  // A new driver instance: a VF the flood guard disabled gets its link state back.
+  // A request the guard held is gone with the function; the guard's memory stays.
   mailbox_guard_on_flr(c, vf);
 }
 
@@ -263,7 +266,7 @@ size_t service_pass(PfCore& c) {
   for (unsigned v = 0; v < c.num_vfs; ++v) {
     const hal::VfId vf(v);
     const uint64_t bit = uint64_t{1} << v;
-    // Flood reports and re-enables first: a VF disabled now is pinged in this same pass.
+    // Flood reports first: a VF disabled now is pinged in this same pass.
     handled += poll_mailbox_guard(c, vf);
     // The snapshot says where to look; the check_for_* calls re-read and clear the live bit
     // (a reply written for the message clears a stale ack, for instance).
@@ -271,8 +274,9 @@ size_t service_pass(PfCore& c) {
       process_flr(c, vf);
       ++handled;
     }
-    if ((p.req & bit) && c.mbx.check_for_msg(vf)) {
-      process_message(c, vf);
+    if ((p.req & bit) == 0) {
+      note_no_request(c, vf);
+    } else if (serve_request(c, vf)) {
       ++handled;
     }
     // Once the VF's request is answered, an owed ping (link change, admin change, one that

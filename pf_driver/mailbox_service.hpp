@@ -12,7 +12,10 @@ namespace pf {
 /// One service pass: drains the interrupt eventfd, clears and handles the "other" interrupt
 /// causes (a link change owes every VF a ping), then for each VF handles, in this order, its
 /// FLR and message if pending, its owed ping if the mailbox is free (outbox.hpp), its ack.
-/// Returns how many events (link changes, FLRs, messages, acks, pings written) it handled.
+/// A message the flood guard holds (mailbox_guard.hpp) stays pending, unread, for a later
+/// pass: call again within a millisecond or so while any is (the threaded host's 1 ms wait
+/// does). Returns how many events (link changes, FLRs, messages served, acks, pings written)
+/// it handled; a held message is not one.
 size_t service_pass(PfCore& c);
 
 }  // namespace pf

@@ -20,39 +20,59 @@ std::string_view to_string(LinkState s);
 
 /// The PF's mailbox flood policy (pf_driver/mailbox_guard.hpp, docs/reliability.md). The 82599
 /// has no hardware malicious-driver detection: a VF that floods its mailbox is caught by this
-/// software policy alone. OFF by default (rate_per_s and event_rate_per_s 0) until the open
-/// review findings in docs/reliability.md are fixed: VF drivers read a NACK over the rate as a
-/// permanent refusal (a legitimate restore of more than `burst` requests would end
-/// misconfigured), and the event budget can hide events the administrator must see.
-/// recommended() gives the values the tests exercise.
+/// software policy alone. ON by default with the values below; off() turns it off.
+///
+/// Nothing is refused for its rate: a request over it is held (left unread, REQ pending, no
+/// ACK) until the VF's bucket has a token, then served as usual. A VF has one request in
+/// flight at a time, so a hold lasts at most one token's time (1 ms at 1000/s; a VF_RESET at
+/// most reset_period), well inside the VF's 1 s mailbox timeout.
 struct MailboxFloodPolicy {
-  /// Requests per second each VF is served in the long run; 0 turns the whole policy off.
-  /// Requests over it are NACKed (VF_RESET excepted: it is always served, but it counts).
-  uint32_t rate_per_s = 0;
+  /// Below this a held request could outlast a VF driver's 1 s mailbox timeout.
+  static constexpr uint32_t kMinRatePerS = 10;
+  /// Above this a held VF_RESET could outlast the same timeout.
+  static constexpr hal::Nanos kMaxResetPeriod = std::chrono::milliseconds(500);
+
+  /// Requests per second each VF is served in the long run; 0 turns the request limit, the
+  /// VF_RESET limit and the disable off (the event budget is separate). Between 1 and
+  /// kMinRatePerS it counts as kMinRatePerS.
+  uint32_t rate_per_s = 1000;
   /// Requests a VF may send back to back beyond the rate (the bucket's depth); 0 counts as 1.
+  /// A restore after a reset needs up to ~175 (every spare RAR as macvlans, 64 VLANs): the
+  /// part beyond the burst waits one token each, ~50 ms in all at 1000/s.
   uint32_t burst = 128;
-  /// Requests over the rate are reported in one kMailboxRateLimited event per VF per interval,
-  /// with the count, never one per request. Below 1 ms it counts as 1 ms.
+  /// VF_RESET runs the PF's most expensive path (clean the VF, re-admit it): besides a
+  /// request token it needs one of these, one per reset_period in the long run. A driver
+  /// resets once at probe and once after each PF reset or forced reset (trust or link-state
+  /// change): far fewer. Zero: VF_RESET counts against the request rate only. Above
+  /// kMaxResetPeriod it counts as kMaxResetPeriod.
+  hal::Nanos reset_period = std::chrono::milliseconds(200);
+  /// VF_RESETs a VF may send back to back; 0 counts as 1.
+  uint32_t reset_burst = 4;
+  /// Requests held for their rate are reported in one kMailboxRateLimited event per VF per
+  /// interval, with the count, never one per request. Below 1 ms it counts as 1 ms.
   hal::Nanos report_interval = std::chrono::seconds(1);
-  /// A VF over its rate in every interval for this long is disabled (kMailboxFloodDisabled):
-  /// its link state is forced to disable as `ip link set ... vf N state disable` does. Zero:
-  /// never disabled, only rate-limited. An administrator's set_vf_link_state(auto|enable) or
-  /// an FLR of the VF re-enables it.
+  /// A VF whose requests waited for tokens at least half of every report interval, for this
+  /// long, is disabled (kMailboxFloodDisabled): RX/TX off and the link reported down, the
+  /// administrator's link state untouched. Zero: never disabled, only held back. Only the
+  /// administrator's set_vf_link_state(auto|enable) re-enables it; no FLR does.
   hal::Nanos disable_after = std::chrono::seconds(5);
-  /// Events about a VF's own requests and resets (refusals, decode errors, API negotiated, FLR,
+  /// Events caused by a VF's own mailbox requests (refusals, decode errors, API negotiated,
   /// ...) kept per second in the long run; the rest are counted and reported in one
   /// kVfEventsLeftOut per interval, so no VF can push the other events out of the bounded log,
-  /// not even within its request rate. 0 keeps every event.
-  uint32_t event_rate_per_s = 0;
+  /// not even within its request rate. Events about the administrator's actions, PF resets,
+  /// FLRs, link changes and the guard itself never count. 0 keeps every event.
+  uint32_t event_rate_per_s = 20;
   /// Such events a VF may cause back to back (a bring-up causes about five); 0 counts as 1.
   uint32_t event_burst = 64;
 
-  /// 1000 requests/s with a burst of 128, reported each second, disabled after 5 s of
-  /// flooding; 20 events/s with a burst of 64.
-  static constexpr MailboxFloodPolicy recommended() {
+  /// The defaults: 1000 requests/s with a burst of 128, a VF_RESET per 200 ms with a burst of
+  /// 4, reported each second, disabled after 5 s of flooding; 20 events/s with a burst of 64.
+  static constexpr MailboxFloodPolicy recommended() { return MailboxFloodPolicy{}; }
+  /// Every limit off: requests served as they come, every event kept.
+  static constexpr MailboxFloodPolicy off() {
     MailboxFloodPolicy p;
-    p.rate_per_s = 1000;
-    p.event_rate_per_s = 20;
+    p.rate_per_s = 0;
+    p.event_rate_per_s = 0;
     return p;
   }
 };

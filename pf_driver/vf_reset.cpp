@@ -9,7 +9,12 @@ void clean_vf(PfCore& c, hal::VfId vf) {
   const unsigned pool = vf.value();
 
   c.vlans.remove_pool(pool);
-  add_default_vlan(c, vf);
+  {
+    // A port VLAN (or untagged access) lost to a full VLVF is about the administrator's
+    // setting and the other pools: never hidden by this VF's event budget.
+    const UnchargedScope admin_setting(s.guard);
+    add_default_vlan(c, vf);
+  }
   write_vmolr_default(c, vf);
   write_vmvir(c, vf);
   s.xcast = mbx::XcastMode::kNone;
@@ -38,6 +43,8 @@ bool restore_vf_mac(PfCore& c, hal::VfId vf, std::string_view when) {
   }
   // Never two pools on one unicast MAC: the one who has it keeps it.
   if (s.admin_mac) {
+    // The administrator must hear of it, however many events the VF has caused.
+    const UnchargedScope admin_setting(s.guard);
     c.log(vf, EventCode::kMacInUse,
           "VF {} admin MAC {} not programmed at {}: used by {}; kept for the next reset",
           vf.value(), MacFmt{s.mac}, when, *user);

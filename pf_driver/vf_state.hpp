@@ -22,7 +22,9 @@ struct VfState {
   bool spoofchk = true;
   bool trusted = false;
   bool rss_query = false;
-  LinkState link_state = LinkState::kAuto;
+  LinkState link_state = LinkState::kAuto;  ///< the administrator's setting, only theirs
+  /// What GET_LINK_STATE reports and VFRE/VFTE follow: link_allowed(), i.e. link_state is not
+  /// disable and the flood guard has not disabled the VF (guard.disabled).
   bool link_enable = true;
   uint32_t max_tx_mbps = 0;
   // ---- Negotiated with the VF.

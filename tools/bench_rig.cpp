@@ -239,15 +239,7 @@ Verdict Rig::judge(const Totals& t, uint64_t packets) const {
     if (n != 0) v.drops.push_back({std::move(name), n});
     v.drop_total += n;
   };
-  drop("tx_dma_fault", a.tx_dma_fault);
-  drop("oversize", a.oversize);
-  for (sim::DropReason r : sim::kAllDropReasons)
-    drop(std::string(sim::to_string(r)), a.switch_drop(r));
-  drop("link_down", a.link_down);
-  drop("rx_no_queue", a.rx_no_queue);
-  drop("rx_queue_disabled", a.rx_queue_disabled);
-  drop("rx_no_descriptor", a.rx_no_descriptor);
-  drop("rx_dma_fault", a.rx_dma_fault);
+  a.for_each_drop([&drop](std::string_view name, uint64_t n) { drop(std::string(name), n); });
 
   // Every frame a sender's tx_burst took reached the device (nothing left in a ring).
   const bool from_wire = !senders_.empty() && senders_[0].peer != nullptr;

@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (fuzz/, a clang build in build-fuzz/) and runs each for a bounded
 # time, seeded from fuzz/corpus/<target>/. Fails if any target crashes, leaks, trips a sanitizer
 # or breaks an invariant; the input that did it is left in build-fuzz/artifacts/.
-#   tools/fuzz.sh                         every target, 60 s each (what CI runs)
+#   tools/fuzz.sh                         every target, 60 s each, one after the other
+#   tools/fuzz.sh --jobs 2                the same, two targets at a time (what CI runs)
 #   tools/fuzz.sh --seconds 3600 --target fuzz_engine
 #   tools/fuzz.sh --build-only
 # docs/fuzzing.md says more (longer runs, reproducing a crash, adding a seed).
@@ -13,12 +14,13 @@ targets_all=(fuzz_pf_mailbox fuzz_rtnl_parse fuzz_engine fuzz_sriovctl_args)
 seconds=60
 targets=()
 build_only=0
+jobs=1
 dir=${SRIOVKIT_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cc=${SRIOVKIT_FUZZ_CC:-clang-19}
 cxx=${SRIOVKIT_FUZZ_CXX:-clang++-19}
 
 usage() {
-  echo "usage: tools/fuzz.sh [--seconds N] [--target NAME]... [--build-only]" >&2
+  echo "usage: tools/fuzz.sh [--seconds N] [--target NAME]... [--jobs N] [--build-only]" >&2
   echo "targets: ${targets_all[*]}" >&2
   exit 2
 }
@@ -33,6 +35,11 @@ while (($#)); do
     --target)
       [[ " ${targets_all[*]} " == *" ${2:-} "* ]] || { echo "fuzz.sh: unknown target '${2:-}'" >&2; usage; }
       targets+=("$2")
+      shift 2
+      ;;
+    --jobs)
+      [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage
+      jobs=$2
       shift 2
       ;;
     --build-only)
@@ -58,22 +65,44 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 symbolizer=$(command -v llvm-symbolizer-19 || echo /usr/lib/llvm-19/bin/llvm-symbolizer)
 [[ -x $symbolizer ]] && export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-$symbolizer}
 
-failed=()
-for t in "${targets[@]}"; do
+# One target: its output goes to a log of its own, shown when it ends (targets running side
+# by side would interleave theirs).
+fuzz_one() {
+  local t=$1
   # New inputs go to the build directory's corpus; the committed seeds are only read.
-  work=$dir/corpus/$t
-  artifacts=$dir/artifacts
-  mkdir -p "$work" "$artifacts"
+  local work=$dir/corpus/$t artifacts=$dir/artifacts
+  mkdir -p "$work" "$artifacts" "$dir/logs"
   # The mailbox target's inputs are records of up to 66 bytes, and a flood takes hundreds.
-  max_len=4096
+  local max_len=4096
   [[ $t == fuzz_pf_mailbox ]] && max_len=16384
-  echo "== $t: ${seconds} s"
-  if ! "$dir/bin/$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 \
+  "$dir/bin/$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 \
     -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/$t-" \
-    "$work" "$root/fuzz/corpus/$t"; then
+    "$work" "$root/fuzz/corpus/$t" >"$dir/logs/$t.log" 2>&1
+}
+
+failed=()
+declare -A pid_target=()
+# Waits for whichever running target ends first and reports it.
+reap_one() {
+  local pid rc=0
+  wait -n -p pid || rc=$?
+  local t=${pid_target[$pid]}
+  unset "pid_target[$pid]"
+  if ((rc == 0)); then
+    echo "== $t: ${seconds} s, no failure ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$dir/logs/$t.log" | grep -o '[0-9]*$') inputs run)"
+  else
+    echo "== $t: FAILED (exit $rc); the end of its log, $dir/logs/$t.log:"
+    tail -n 60 "$dir/logs/$t.log"
     failed+=("$t")
   fi
+}
+for t in "${targets[@]}"; do
+  while ((${#pid_target[@]} >= jobs)); do reap_one; done
+  echo "== $t: running ${seconds} s"
+  fuzz_one "$t" &
+  pid_target[$!]=$t
 done
+while ((${#pid_target[@]})); do reap_one; done
 
 if ((${#failed[@]})); then
   echo "fuzz.sh: FAILED: ${failed[*]} (inputs in $dir/artifacts/; docs/fuzzing.md, reproducing)" >&2

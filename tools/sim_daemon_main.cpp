@@ -91,6 +91,7 @@ int run_daemon(const DaemonArgs& args) {
   so.event_log = args.event_log.empty() ? ctl::event_log_path(args.name) : args.event_log;
   so.seed = args.seed;
   so.admin = args.admin;
+  so.mailbox_flood = args.mailbox_flood;
   auto daemon = simd::SimDaemon::create(std::move(so));
   if (!daemon) return report.fail(daemon.error());
   simd::SimDaemon& d = **daemon;

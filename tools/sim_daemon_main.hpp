@@ -17,6 +17,8 @@ struct DaemonArgs {
   bool foreground = false;
   uint64_t seed = 1;
   std::map<unsigned, harness::VfAdmin> admin;
+  /// The PF's mailbox flood guard (--mailbox-*, tools/flood_args.hpp).
+  pf::MailboxFloodPolicy mailbox_flood;
 };
 
 /// Runs the daemon until SIGINT or SIGTERM. Order: without --foreground, detach first (one

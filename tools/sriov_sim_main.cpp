@@ -23,8 +23,11 @@
 #include "hal/sim/reg_trace.hpp"
 #include "harness/sim_host.hpp"
 #include "mailbox/trace.hpp"
+#include "tools/flood_args.hpp"
 #include "tools/sim_daemon_main.hpp"
+#include "tools/sim_faults.hpp"
 #include "tools/sim_report.hpp"
+#include "tools/sim_soak.hpp"
 #include "tools/sim_traffic.hpp"
 #include "tools/vf_args.hpp"
 
@@ -48,6 +51,8 @@ struct Args {
   std::string pattern = "ring";
   unsigned frame_size = 60;
   uint64_t rate = 0;
+  std::string scenario;
+  pf::MailboxFloodPolicy mailbox_flood;
 };
 
 int usage_error(const std::string& msg) {
@@ -87,6 +92,11 @@ int main(int argc, char** argv) {
   app.add_option("--vf-vlan", a.vf_vlan, "N=VID[:QOS]: port VLAN for VF N (repeatable)");
   app.add_option("--vf-trust", a.vf_trust, "N[=on|off]: trust VF N (repeatable)");
   app.add_option("--vf-spoofchk", a.vf_spoofchk, "N=on|off: spoof check for VF N (repeatable)");
+  tools::add_flood_options(app, a.mailbox_flood);
+  auto* scenario = app.add_option("--scenario", a.scenario,
+                                  "run a scenario and print its figures: faults (every fault of "
+                                  "docs/reliability.md with its recovery time; --json, --seed)")
+                       ->check(CLI::IsMember({"faults"}));
   auto* traffic = app.add_option("--traffic", a.traffic,
                                  "run traffic between the VFs for SECONDS and print per-VF rates")
                       ->check(CLI::Range(0.001, 3600.0));
@@ -104,6 +114,12 @@ int main(int argc, char** argv) {
                                "--vf-interrupts"}) {
     name->excludes(app.get_option(one_shot));
   }
+  for (const char* other : {"--name", "--traffic", "--mode", "--vfs", "--trace-mailbox",
+                            "--trace-registers", "--events", "--vf-interrupts"}) {
+    scenario->excludes(app.get_option(other));
+  }
+  tools::SoakArgs soak;
+  tools::add_soak_options(app, soak);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -111,6 +127,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what());
   }
+  if (soak.requested()) {
+    if (!a.scenario.empty()) return usage_error("--soak: not with --scenario");
+    return tools::run_soak_main(soak, app.count("--vfs") != 0 ? a.vfs : 63, a.seed, a.json);
+  }
+  if (a.scenario == "faults") return tools::run_fault_report(a.json, a.seed);
 
   // --vf-mac, --vf-vlan, --vf-trust, --vf-spoofchk: the same for a run and for a daemon.
   std::map<unsigned, harness::VfAdmin> admin;
@@ -138,6 +159,7 @@ int main(int argc, char** argv) {
     da.foreground = a.foreground;
     da.seed = a.seed;
     da.admin = std::move(admin);
+    da.mailbox_flood = a.mailbox_flood;
     return tools::run_daemon(da);
   }
 
@@ -154,6 +176,7 @@ int main(int argc, char** argv) {
   opts.vf_interrupts = a.vf_interrupts;
   opts.seed = a.seed;
   opts.admin = std::move(admin);
+  opts.mailbox_flood = a.mailbox_flood;
   if (a.trace_mailbox) {
     opts.mailbox_trace = [](hal::VfId vf, mbx::Direction d, std::span<const uint32_t> w) {
       std::fputs((mbx::format_trace(vf, d, w) + "\n").c_str(), stdout);

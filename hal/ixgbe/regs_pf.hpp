@@ -61,8 +61,15 @@ inline constexpr uint32_t kSpeedMask = 0x30000000u;
 inline constexpr uint32_t kSpeed10G = 0x30000000u;
 }  // namespace links
 namespace hlreg0 {
+inline constexpr uint32_t kTxCrcEn = 1u << 0;     // append the FCS on transmit
+inline constexpr uint32_t kRxCrcStrp = 1u << 1;   // strip the FCS on receive
 inline constexpr uint32_t kJumboEn = 1u << 2;
-}
+inline constexpr uint32_t kTxPadEn = 1u << 10;    // pad short TX frames to 64 bytes (FCS included)
+inline constexpr uint32_t kRxLngthErrEn = 1u << 27;  // count 802.3 length-field errors in RLEC
+/// The bits above that are set after reset (datasheet 8.2.3.22.8, "init val 1b"); the reserved
+/// and MDIO fields' reset values are not modelled.
+inline constexpr uint32_t kResetValue = kTxCrcEn | kRxCrcStrp | kTxPadEn | kRxLngthErrEn;
+}  // namespace hlreg0
 namespace maxfrs {
 inline constexpr unsigned kMfsShift = 16;
 }
@@ -263,10 +270,20 @@ constexpr Reg32 TXDCTL(unsigned q) { return {tx_queue_base(q) + 0x28}; }
 constexpr Reg32 TDWBAL(unsigned q) { return {tx_queue_base(q) + 0x38}; }
 constexpr Reg32 TDWBAH(unsigned q) { return {tx_queue_base(q) + 0x3C}; }
 
-// --- Statistics touched by the init sequence (clear-on-read on the PF, datasheet 8.2.3.23) ---
+// --- Statistics (datasheet 8.2.3.23: every one clear-on-read, sticking at 0xFFFFFFFF) ---
+// Touched by the init sequence:
 inline constexpr Reg32 GPRC{0x04074};
 inline constexpr Reg32 GPTC{0x04080};
 inline constexpr Reg32 MPC0{0x03FA0};
+// MAC receive errors, frames the MAC discards (lengths from the destination address through
+// the FCS; the maximum is MAXFRS.MFS with HLREG0.JUMBOEN, else 1518). The simulated MAC counts
+// them (hal/sim/mac_rx.hpp).
+inline constexpr Reg32 CRCERRS{0x04000};  // bad FCS, 64 bytes or longer
+inline constexpr Reg32 RLEC{0x04040};     // 802.3 length field disagrees with the frame (RXLNGTHERREN)
+inline constexpr Reg32 RUC{0x040A4};      // good FCS, shorter than 64 bytes (undersize)
+inline constexpr Reg32 RFC{0x040A8};      // bad FCS, shorter than 64 bytes (fragment)
+inline constexpr Reg32 ROC{0x040AC};      // good FCS, longer than the maximum (oversize)
+inline constexpr Reg32 RJC{0x040B0};      // bad FCS, longer than the maximum (jabber)
 
 // --- Added for pf_driver: RSS shared with the VFs, VLAN filter enable, rate compensation ---
 // (datasheet 8.2.3.7: RETA/RSSRK/MRQC fields, 8.2.3.7.2 VLNCTRL; spec 7 for RTTBCNRM)

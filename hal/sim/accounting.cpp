@@ -16,9 +16,9 @@ std::string Accounting::check() const {
   if (offered() != frame_drops() + switched) {
     out += fmt::format(
         "frames: offered {} (tx {} + wire {}) != dropped {} (tx_dma_fault {} + oversize {} + "
-        "switch {}) + switched {}; ",
+        "wire_crc_error {} + wire_undersize {} + switch {}) + switched {}; ",
         offered(), offered_tx, offered_wire, frame_drops(), tx_dma_fault, oversize,
-        switch_dropped(), switched);
+        wire_crc_error, wire_undersize, switch_dropped(), switched);
   }
   if (copies != delivered + to_wire + copy_drops()) {
     out += fmt::format(
@@ -37,17 +37,9 @@ std::string Accounting::check() const {
 std::string Accounting::summary() const {
   std::string out = fmt::format("offered_tx={} offered_wire={} switched={} copies={} delivered={} to_wire={}",
                                 offered_tx, offered_wire, switched, copies, delivered, to_wire);
-  const auto add = [&out](std::string_view name, uint64_t v) {
+  for_each_drop([&out](std::string_view name, uint64_t v) {
     if (v != 0) out += fmt::format(" {}={}", name, v);
-  };
-  add("tx_dma_fault", tx_dma_fault);
-  add("oversize", oversize);
-  for (DropReason r : kAllDropReasons) add(to_string(r), switch_drop(r));
-  add("link_down", link_down);
-  add("rx_no_queue", rx_no_queue);
-  add("rx_queue_disabled", rx_queue_disabled);
-  add("rx_no_descriptor", rx_no_descriptor);
-  add("rx_dma_fault", rx_dma_fault);
+  });
   return out;
 }
 

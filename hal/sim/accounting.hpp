@@ -2,7 +2,9 @@
 // Packet accounting of the simulated 82599's engine: every frame offered to the device ends in
 // exactly one place. A frame is offered when the engine takes a TX descriptor chain (up to EOP)
 // or a frame from the wire. It then either
-//   - is dropped before switching: one of tx_dma_fault, oversize, or a switch DropReason; or
+//   - is dropped before switching: one of tx_dma_fault, oversize, wire_crc_error,
+//     wire_undersize (the last two: frames from the wire the MAC discards, hal/sim/mac_rx.hpp)
+//     or a switch DropReason; or
 //   - is switched into `copies` copies (Verdict::replicas() plus one when it goes to the wire),
 //     and each copy ends as one of delivered, to_wire, link_down, rx_queue_disabled,
 //     rx_no_descriptor or rx_dma_fault.
@@ -11,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "hal/sim/l2_switch.hpp"
 
@@ -23,7 +26,11 @@ struct Accounting {
   uint64_t offered_wire = 0;  ///< frames taken from the wire port
   // ---- Frame-level ends (before or at the switch).
   uint64_t tx_dma_fault = 0;  ///< a TX buffer outside the queue's DMA domain
-  uint64_t oversize = 0;      ///< longer than Engine::kMaxFrame (a TX chain or a wire frame)
+  /// A TX chain longer than EngineState::kMaxFrame or kMaxTxChain descriptors, or a wire frame
+  /// with a good FCS longer than the MAC's maximum (ROC) or the engine's kMaxFrame.
+  uint64_t oversize = 0;
+  uint64_t wire_crc_error = 0;  ///< a wire frame with a bad FCS, any length (CRCERRS, RFC, RJC)
+  uint64_t wire_undersize = 0;  ///< a wire frame with a good FCS under 64 bytes (RUC)
   std::array<uint64_t, kNumDropReasons> switch_drops{};  ///< indexed by DropReason
   uint64_t switched = 0;      ///< frames the switch sent somewhere
   // ---- Copies of switched frames and their ends.
@@ -38,13 +45,32 @@ struct Accounting {
 
   uint64_t offered() const { return offered_tx + offered_wire; }
   uint64_t switch_dropped() const;
+  /// Wire frames the MAC discarded (bad FCS or undersize; oversize ones are in `oversize`).
+  uint64_t mac_dropped() const { return wire_crc_error + wire_undersize; }
   /// Frames dropped before or by the switch, every reason.
-  uint64_t frame_drops() const { return tx_dma_fault + oversize + switch_dropped(); }
+  uint64_t frame_drops() const { return tx_dma_fault + oversize + mac_dropped() + switch_dropped(); }
   /// Copies that ended in a drop counter.
   uint64_t copy_drops() const {
     return link_down + rx_no_queue + rx_queue_disabled + rx_no_descriptor + rx_dma_fault;
   }
   uint64_t switch_drop(DropReason r) const { return switch_drops[static_cast<size_t>(r)]; }
+
+  /// Calls `fn(std::string_view name, uint64_t count)` for every drop counter, frame-level ones
+  /// first (the switch's by DropReason name), then the copies' ones, zeros included. Reports
+  /// that list drops by name use this, so a counter added here reaches them all.
+  template <typename Fn>
+  void for_each_drop(Fn&& fn) const {
+    fn("tx_dma_fault", tx_dma_fault);
+    fn("oversize", oversize);
+    fn("wire_crc_error", wire_crc_error);
+    fn("wire_undersize", wire_undersize);
+    for (DropReason r : kAllDropReasons) fn(to_string(r), switch_drop(r));
+    fn("link_down", link_down);
+    fn("rx_no_queue", rx_no_queue);
+    fn("rx_queue_disabled", rx_queue_disabled);
+    fn("rx_no_descriptor", rx_no_descriptor);
+    fn("rx_dma_fault", rx_dma_fault);
+  }
 
   /// Empty when every frame and every copy is in exactly one place; otherwise a message naming
   /// the sum that does not add up, with the numbers.

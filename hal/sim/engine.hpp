@@ -42,6 +42,9 @@ struct DmaFault {
   uint32_t len = 0;
 };
 
+/// Descriptor rings are 128-byte aligned: the low 7 bits of TDBAL and RDBAL are ignored.
+inline constexpr uint32_t kRingBaseAlignMask = 0x7F;
+
 /// memcpy for frame bytes: short copies (most frames) inline as 16-byte moves, the rest
 /// through libc. A libc call per 64-byte frame showed in profiles.
 inline void copy_frame(uint8_t* dst, const uint8_t* src, size_t n) {
@@ -60,7 +63,9 @@ inline void store_release(uint8_t* p, uint32_t v) {
   if (reinterpret_cast<uintptr_t>(p) % alignof(uint32_t) == 0) {
     std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(p)).store(v, std::memory_order_release);
   } else {
+#if !defined(__SANITIZE_THREAD__)  // TSan does not model fences (datapath/barriers.hpp)
     std::atomic_thread_fence(std::memory_order_release);
+#endif
     std::memcpy(p, &v, sizeof v);
   }
 }

@@ -2,11 +2,14 @@
 // tag insertion, the wire) and writing copies into RX descriptor rings (spec 5a). Runs under the
 // device lock. Rules and assumptions: docs/sim-model.md, "Device engine".
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <cstring>
 
 #include "hal/ixgbe/descriptors.hpp"
 #include "hal/ixgbe/queue_regs.hpp"
 #include "hal/sim/device_model.hpp"
+#include "hal/sim/mac_rx.hpp"
 
 namespace sim {
 
@@ -14,8 +17,7 @@ namespace pfr = hal::ixgbe::pf;
 namespace ix = hal::ixgbe;
 
 namespace {
-constexpr uint32_t kDescLen = sizeof(ix::AdvRxDesc);
-constexpr uint32_t kRingAlignMask = 0x7F;  // RDBAL b6:0 are ignored (128-byte aligned rings)
+constexpr uint32_t kRxDescLen = sizeof(ix::AdvRxDesc);
 /// SRRCTL.BSIZEPKT = 0: the model uses 2 KiB (the value every driver programs).
 constexpr uint32_t kDefaultRxBuffer = 2048;
 constexpr size_t kMacHeaderNoType = 12;  // DA + SA: an 802.1Q tag goes right after them
@@ -57,8 +59,18 @@ void DeviceModel::switch_frame(const Verdict& v, std::span<const uint8_t> bytes,
   if (v.wire()) {
     if (link_up_) {
       ++a.to_wire;
-      if constexpr (kTap) tap_frame(TapPoint::kWireTx, 0, out);
-      eng_.wire->send(out);
+      // HLREG0.TXPADEN: the MAC pads a short frame with zeros to the Ethernet minimum on its
+      // way to the wire (datasheet 8.2.3.22.8). Only the wire copy: local copies loop back in
+      // the switch and never pass the MAC (docs/sim-model.md, "TX padding").
+      std::span<const uint8_t> wire_out = out;
+      std::array<uint8_t, kMinFrameNoFcs> padded;  // filled below before use
+      if (out.size() < kMinFrameNoFcs && (reg(pfr::HLREG0) & pfr::hlreg0::kTxPadEn) != 0) [[unlikely]] {
+        std::memcpy(padded.data(), out.data(), out.size());
+        std::memset(padded.data() + out.size(), 0, padded.size() - out.size());
+        wire_out = padded;
+      }
+      if constexpr (kTap) tap_frame(TapPoint::kWireTx, 0, wire_out);
+      eng_.wire->send(wire_out);
     } else {
       ++a.link_down;
     }
@@ -119,7 +131,7 @@ template <bool kTap>
 void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t status, uint16_t vlan,
                            const RssHash& rss_hash) {
   QueueCounters& qc = eng_.queues[q];
-  const uint32_t count = reg(pfr::RDLEN(q)) / kDescLen;
+  const uint32_t count = reg(pfr::RDLEN(q)) / kRxDescLen;
   const uint32_t head = reg(pfr::RDH(q)), tail = load_reg(pfr::RDT(q).offset);
   const uint32_t bsize_field = reg(pfr::SRRCTL(q)) & ix::srrctl::kBsizePktMask;
   const uint32_t bsize = bsize_field == 0 ? kDefaultRxBuffer : bsize_field << ix::srrctl::kBsizePktShift;
@@ -132,7 +144,7 @@ void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t s
     ++qc.rx_no_descriptor;
     return;
   }
-  const uint64_t base = (uint64_t{reg(pfr::RDBAH(q))} << 32) | (reg(pfr::RDBAL(q)) & ~kRingAlignMask);
+  const uint64_t base = (uint64_t{reg(pfr::RDBAH(q))} << 32) | (reg(pfr::RDBAL(q)) & ~kRingBaseAlignMask);
   const int fn = queue_function(q);
   // Phase 1: translate every descriptor and buffer first, so a fault writes nothing at all.
   // Uninitialised on purpose: only [0, ndesc) is used, and zeroing 2 x 17 pointers per frame
@@ -140,8 +152,8 @@ void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t s
   std::array<uint8_t*, kMaxRxChain> desc, buf;
   for (uint32_t k = 0; k < ndesc; ++k) {
     const uint32_t slot = head + k < count ? head + k : head + k - count;  // ndesc < count
-    const uint64_t at = base + uint64_t{slot} * kDescLen;
-    desc[k] = dma_at(fn, at, kDescLen);
+    const uint64_t at = base + uint64_t{slot} * kRxDescLen;
+    desc[k] = dma_at(fn, at, kRxDescLen);
     const bool desc_fault = desc[k] == nullptr;
     uint64_t pkt_addr = 0;
     if (!desc_fault) std::memcpy(&pkt_addr, desc[k] + offsetof(ix::AdvRxRead, pkt_addr), sizeof pkt_addr);
@@ -150,7 +162,7 @@ void DeviceModel::write_rx(unsigned q, std::span<const uint8_t> data, uint32_t s
     if (desc_fault || buf[k] == nullptr) {
       ++eng_.acct.rx_dma_fault;
       stop_queue(q, false, desc_fault ? DmaFaultKind::kRxDescriptor : DmaFaultKind::kRxBuffer,
-                 desc_fault ? at : pkt_addr, desc_fault ? kDescLen : chunk);
+                 desc_fault ? at : pkt_addr, desc_fault ? kRxDescLen : chunk);
       return;
     }
   }

@@ -8,6 +8,7 @@
 #include "hal/ixgbe/descriptors.hpp"
 #include "hal/ixgbe/queue_regs.hpp"
 #include "hal/sim/device_model.hpp"
+#include "hal/sim/mac_rx.hpp"
 
 namespace sim {
 
@@ -27,9 +28,7 @@ std::string_view to_string(DmaFaultKind k) {
 
 namespace {
 
-constexpr uint32_t kDescLen = sizeof(ix::AdvTxDesc);
-/// Ring base addresses are 128-byte aligned: the low 7 bits of TDBAL/RDBAL are ignored.
-constexpr uint32_t kRingAlignMask = 0x7F;
+constexpr uint32_t kTxDescLen = sizeof(ix::AdvTxDesc);
 /// Ring lengths are a multiple of 8 descriptors (spec 5b).
 constexpr uint32_t kRingLenMultiple = 128;
 
@@ -133,14 +132,14 @@ TxTake read_tx_chain(Dma&& dma, const TxRing& ring, std::array<uint16_t, 2>& ctx
   for (uint32_t i = ring.head;;) {
     if (i == ring.tail) return TxTake::kIncomplete;  // no EOP yet: wait for the driver
     ix::AdvTxDesc d;
-    const uint64_t at = ring.base + uint64_t{i} * kDescLen;
-    uint8_t* dp = dma(at, kDescLen);
+    const uint64_t at = ring.base + uint64_t{i} * kTxDescLen;
+    uint8_t* dp = dma(at, kTxDescLen);
     if (dp == nullptr) {
       c.fault_iova = at;
-      c.fault_len = kDescLen;
+      c.fault_len = kTxDescLen;
       return TxTake::kRingFault;
     }
-    std::memcpy(&d, dp, kDescLen);
+    std::memcpy(&d, dp, kTxDescLen);
     if (++i == ring.count) i = 0;  // not %: a division per descriptor showed in profiles
     const uint32_t cmd = d.read.cmd_type_len;
     if ((cmd & ix::txd_cmd::kDtypMask) == ix::txd_cmd::kDtypContext) {
@@ -199,8 +198,8 @@ template <bool kTap>
 size_t DeviceModel::poll_tx_queue(unsigned q, bool& more) {
   if ((reg(pfr::TXDCTL(q)) & ix::txdctl::kEnable) == 0) return 0;
   const uint32_t len = reg(pfr::TDLEN(q));
-  TxRing ring{(uint64_t{reg(pfr::TDBAH(q))} << 32) | (reg(pfr::TDBAL(q)) & ~kRingAlignMask),
-              len / kDescLen, reg(pfr::TDH(q)), load_reg(pfr::TDT(q).offset)};
+  TxRing ring{(uint64_t{reg(pfr::TDBAH(q))} << 32) | (reg(pfr::TDBAL(q)) & ~kRingBaseAlignMask),
+              len / kTxDescLen, reg(pfr::TDH(q)), load_reg(pfr::TDT(q).offset)};
   if (ring.count == 0 || len % kRingLenMultiple != 0 || ring.head >= ring.count ||
       ring.tail >= ring.count || ring.head == ring.tail) {
     return 0;
@@ -267,9 +266,9 @@ size_t DeviceModel::poll_tx_queue(unsigned q, bool& more) {
 bool DeviceModel::write_tx_done(unsigned q, int fn, uint64_t base, uint32_t count, uint32_t first, uint32_t next) {
   // Spec 5b: DD (STA b0, the dword at byte 12) on every descriptor that had RS set.
   for (uint32_t i = first; i != next; i = i + 1 == count ? 0 : i + 1) {
-    uint8_t* p = dma_at(fn, base + uint64_t{i} * kDescLen, kDescLen);
+    uint8_t* p = dma_at(fn, base + uint64_t{i} * kTxDescLen, kTxDescLen);
     if (p == nullptr) {  // unmapped since it was read: a fault like any other
-      stop_queue(q, true, DmaFaultKind::kTxDescriptor, base + uint64_t{i} * kDescLen, kDescLen);
+      stop_queue(q, true, DmaFaultKind::kTxDescriptor, base + uint64_t{i} * kTxDescLen, kTxDescLen);
       return false;
     }
     uint32_t cmd;
@@ -323,17 +322,30 @@ template <bool kTap>
 size_t DeviceModel::poll_wire() {
   // Nothing arrives while the link is down; frames wait at the peer.
   if (!link_up_) return 0;
+  // HLREG0 and MAXFRS cannot change during the pass (it holds the lock).
+  const uint32_t max_frame = max_rx_frame(reg(pfr::HLREG0), reg(pfr::MAXFRS));
+  WirePort& wire = *eng_.wire;
   size_t taken = 0;
-  while (taken < EngineState::kWireBudget && eng_.wire->receive(eng_.frame)) {
+  while (taken < EngineState::kWireBudget && wire.receive(eng_.frame)) {
     ++taken;
     ++eng_.acct.offered_wire;
-    // Shown as it came, an oversize frame too: the wire did carry it.
+    // Shown as it came, a frame the MAC discards too: the wire did carry it.
     if constexpr (kTap) tap_frame(TapPoint::kWireRx, 0, eng_.frame);
-    if (eng_.frame.size() > EngineState::kMaxFrame) {
-      ++eng_.acct.oversize;
+    const std::span<const uint8_t> bytes(eng_.frame);
+    // The MAC's checks (mac_rx.hpp) come before the switch; the FCS status is the frame's, so
+    // it is read right after receive().
+    const bool fcs_bad = wire.last_fcs_bad();
+    MacRxError e = classify_wire_frame(bytes.size(), fcs_bad, has_vlan_tag(bytes), max_frame);
+    // Past what the engine carries (MAXFRS above the 82599's real limit): oversize all the same.
+    if (e == MacRxError::kNone && bytes.size() > EngineState::kMaxFrame) e = MacRxError::kOversize;
+    // A short good frame from a port whose senders do not pad is what their MAC would have
+    // padded (WirePort::carries_runts): not a runt.
+    if (e == MacRxError::kUndersize && !wire.carries_runts()) e = MacRxError::kNone;
+    if (e != MacRxError::kNone) [[unlikely]] {
+      count_mac_rx_error(e, [this](hal::Reg32 r) -> uint32_t& { return reg(r); });
+      count_mac_rx_drop(e, eng_.acct);
       continue;
     }
-    const std::span<const uint8_t> bytes(eng_.frame);
     switch_frame<kTap>(switch_.receive(bytes), bytes, /*loopback=*/false);
   }
   return taken;

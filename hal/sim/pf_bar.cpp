@@ -35,6 +35,17 @@ uint32_t DeviceModel::pf_read_locked(uint32_t off) {
       return rttbcnrc_[reg(pfr::RTTDQSEL) % pfr::kNumQueues];
     case pfr::SSVPC.offset:
       return std::exchange(ssvpc_, 0u);
+    case pfr::CRCERRS.offset:
+    case pfr::RLEC.offset:
+    case pfr::RUC.offset:
+    case pfr::RFC.offset:
+    case pfr::ROC.offset:
+    case pfr::RJC.offset:
+    case pfr::GPRC.offset:
+    case pfr::GPTC.offset:
+    case pfr::MPC0.offset:
+      // Statistics clear on read (datasheet 8.2.3.23): software keeps the running totals.
+      return std::exchange(regs_[off / 4], 0u);
     default:
       return load_reg(off);  // atomic: tail registers are also written by lock-free doorbells
   }
@@ -60,6 +71,15 @@ void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
     }
     case pfr::STATUS.offset:
     case pfr::LINKS.offset:
+    case pfr::CRCERRS.offset:  // statistics: only the hardware counts, reads clear them
+    case pfr::RLEC.offset:
+    case pfr::RUC.offset:
+    case pfr::RFC.offset:
+    case pfr::ROC.offset:
+    case pfr::RJC.offset:
+    case pfr::GPRC.offset:
+    case pfr::GPTC.offset:
+    case pfr::MPC0.offset:
       return;  // read-only
     case pfr::EEC.offset:
       reg(pfr::EEC) = v & ~(pfr::eec::kPres | pfr::eec::kArd);

@@ -2,6 +2,7 @@
 // layout public lspci dumps of an X520 show).
 #include "hal/ixgbe/ids.hpp"
 #include "hal/pci_regs.hpp"
+#include "hal/sim/config_layout.hpp"
 #include "hal/sim/device_model.hpp"
 
 namespace sim {
@@ -12,8 +13,8 @@ namespace ix = hal::ixgbe;
 namespace {
 constexpr uint16_t kPmCap = 0x40;
 constexpr uint16_t kMsiCap = 0x50;
-constexpr uint16_t kMsixCap = 0x70;
-constexpr uint16_t kExpCap = 0xA0;
+using cfg_layout::kExpCap;
+using cfg_layout::kMsixCap;
 constexpr uint16_t kAerCap = 0x100;
 constexpr uint16_t kDsnCap = 0x140;
 constexpr uint16_t kVfBarFlags = 0xC;  // 64-bit, prefetchable memory BAR

@@ -32,6 +32,7 @@ void DeviceModel::device_reset() {
   // keep existing, they only lose their register state (datasheet 4.2.1.6).
   ++pf_resets_;
   std::fill(regs_.begin(), regs_.end(), 0u);
+  reg(pfr::HLREG0) = pfr::hlreg0::kResetValue;  // TXPADEN and the CRC bits come up set
   switch_.invalidate();
   for (auto& slots : eng_.ctx_vlan) slots.fill(0);  // context descriptors are queue state
   qde_.fill(0);

@@ -1,6 +1,7 @@
 // PCI configuration space of a simulated 82599 VF: MSI-X and PCIe capabilities, FLR.
 #include "hal/ixgbe/ids.hpp"
 #include "hal/pci_regs.hpp"
+#include "hal/sim/config_layout.hpp"
 #include "hal/sim/device_model.hpp"
 
 namespace sim {
@@ -8,10 +9,8 @@ namespace sim {
 namespace pci = hal::pci;
 namespace ix = hal::ixgbe;
 
-namespace {
-constexpr uint16_t kMsixCap = 0x70;
-constexpr uint16_t kExpCap = 0xA0;
-}  // namespace
+using cfg_layout::kExpCap;
+using cfg_layout::kMsixCap;
 
 void DeviceModel::build_vf_config(unsigned vf) {
   ConfigStore& c = vfs_[vf].cfg;

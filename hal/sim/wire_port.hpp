@@ -31,6 +31,17 @@ class WirePort {
   /// The next frame arriving from the wire, copied into `frame` (resized to its length);
   /// false when none is waiting. Called at most a bounded number of times per engine pass.
   virtual bool receive(std::vector<uint8_t>& frame) = 0;
+  /// Whether the frame the last receive() returned arrived with a bad FCS, as the PHY reports
+  /// a frame's status with the frame. The engine asks right after receive(), in the same pass,
+  /// and its MAC then discards the frame and counts it (hal/sim/mac_rx.hpp). A port that never
+  /// corrupts frames keeps the default.
+  virtual bool last_fcs_bad() const { return false; }
+  /// Whether a short frame from this port is a runt the MAC must discard (RUC). A real link
+  /// partner's MAC pads every frame to the 64-byte minimum, so only a port that models one (a
+  /// fault-injecting peer) sends runts; the default is a port fed by software that does not
+  /// pad (a TAP, a ring, another simulated device, whose TX does not pad either), whose short
+  /// frames the device takes as the sender's MAC would have padded them.
+  virtual bool carries_runts() const { return false; }
   /// End of an engine pass: a port that batches send() hands its batch on now. Called once
   /// per poll_once(), under the device lock, after the pass's last send() and receive().
   virtual void flush() {}
@@ -45,28 +56,42 @@ class MemoryWire final : public WirePort {
 
   void send(std::span<const uint8_t> frame) override {
     sent_.emplace_back(frame.begin(), frame.end());
-    if (echo_) pending_.emplace_back(frame.begin(), frame.end());
+    if (echo_) pending_.push_back(Pending{{frame.begin(), frame.end()}, false});
   }
   bool receive(std::vector<uint8_t>& frame) override {
     if (pending_.empty()) return false;
-    frame.assign(pending_.front().begin(), pending_.front().end());
+    frame.assign(pending_.front().bytes.begin(), pending_.front().bytes.end());
+    last_fcs_bad_ = pending_.front().fcs_bad;
     pending_.pop_front();
     return true;
   }
+  bool last_fcs_bad() const override { return last_fcs_bad_; }
+  bool carries_runts() const override { return carries_runts_; }
 
-  /// Queues `frame` to arrive at the device on its next polls.
-  void inject(std::span<const uint8_t> frame) { pending_.emplace_back(frame.begin(), frame.end()); }
+  /// Queues `frame` to arrive at the device on its next polls; with `fcs_bad`, as a frame
+  /// corrupted on the wire (its FCS does not match).
+  void inject(std::span<const uint8_t> frame, bool fcs_bad = false) {
+    pending_.push_back(Pending{{frame.begin(), frame.end()}, fcs_bad});
+  }
   /// Every frame the device sent, oldest first.
   const std::vector<std::vector<uint8_t>>& sent() const { return sent_; }
   void clear_sent() { sent_.clear(); }
   /// Frames injected (or echoed) that the device has not taken yet.
   size_t pending() const { return pending_.size(); }
   void set_echo(bool on) { echo_ = on; }
+  /// Whether short frames injected here are runts (WirePort::carries_runts); off by default.
+  void set_carries_runts(bool on) { carries_runts_ = on; }
 
  private:
+  struct Pending {
+    std::vector<uint8_t> bytes;
+    bool fcs_bad = false;
+  };
   bool echo_;
+  bool last_fcs_bad_ = false;
+  bool carries_runts_ = false;
   std::vector<std::vector<uint8_t>> sent_;
-  std::deque<std::vector<uint8_t>> pending_;
+  std::deque<Pending> pending_;
 };
 
 }  // namespace sim

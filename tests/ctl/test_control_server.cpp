@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/file_text.hpp"
 #include "ctl/client.hpp"
 #include "ctl/daemon_transport.hpp"
 #include "ctl/runtime_dir.hpp"
@@ -24,12 +25,6 @@ using ctltest::TempRuntimeDir;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 ctl::DaemonTransport connect(const std::string& name) {
   auto t = ctl::DaemonTransport::connect(name);
@@ -95,7 +90,7 @@ TEST_CASE("A file at the socket path that is not a socket is refused and left al
   REQUIRE_FALSE(s.has_value());
   CHECK(s.error() ==
         dir.file("pf0.sock") + " exists and is not a socket; not touching it (remove it yourself)");
-  CHECK(read_file(dir.file("pf0.sock")) == "precious\n");
+  CHECK(testutil::read_file(dir.file("pf0.sock")) == "precious\n");
 }
 
 TEST_CASE("The socket has mode 0660, the lock file the pid, and both outlive nothing",
@@ -117,12 +112,12 @@ TEST_CASE("The socket has mode 0660, the lock file the pid, and both outlive not
   REQUIRE(lstat((*s)->socket_path().c_str(), &st) == 0);
   CHECK(S_ISSOCK(st.st_mode));
   CHECK((st.st_mode & 07777) == 0660);
-  CHECK(read_file(runtime + "/pf0.lock") == fmt::format("{}\n", getpid()));
+  CHECK(testutil::read_file(runtime + "/pf0.lock") == fmt::format("{}\n", getpid()));
   s->reset();
   CHECK(lstat((runtime + "/pf0.sock").c_str(), &st) != 0);
   CHECK(errno == ENOENT);
   // The lock file stays (removing it races with a starter), emptied.
-  CHECK(read_file(runtime + "/pf0.lock").empty());
+  CHECK(testutil::read_file(runtime + "/pf0.lock").empty());
 }
 
 TEST_CASE("A server leaves a socket at its path alone once it is not its own", "[ctl][server]") {
@@ -440,5 +435,5 @@ TEST_CASE("A stop signal pending when the server goes kills the process only aft
   CHECK(WTERMSIG(status) == SIGTERM);
   struct stat st {};
   CHECK(lstat(dir.file("pf0.sock").c_str(), &st) != 0);  // no stale socket left
-  CHECK(read_file(dir.file("pf0.lock")).empty());        // the lock file emptied
+  CHECK(testutil::read_file(dir.file("pf0.lock")).empty());        // the lock file emptied
 }

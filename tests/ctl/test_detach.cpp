@@ -10,6 +10,7 @@
 #include <functional>
 #include <sstream>
 
+#include "tests/file_text.hpp"
 #include "ctl_rig.hpp"
 #include "daemon/detach.hpp"
 
@@ -17,12 +18,6 @@ using ctltest::TempRuntimeDir;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 struct CommandResult {
   int exit_status = -1;
@@ -68,7 +63,7 @@ CommandResult run_command(const TempRuntimeDir& dir, simd::DetachOptions opts,
   int status = 0;
   REQUIRE(waitpid(pid, &status, 0) == pid);
   REQUIRE(WIFEXITED(status));
-  return {WEXITSTATUS(status), read_file(err_path)};
+  return {WEXITSTATUS(status), testutil::read_file(err_path)};
 }
 
 }  // namespace
@@ -88,7 +83,7 @@ TEST_CASE("Detach: the command exits 0 silently once the daemon is ready", "[ctl
   CHECK(r.exit_status == 0);
   CHECK(r.err.empty());
   // The daemon wrote before reporting ready, so its lines are in the log by now.
-  CHECK(read_file(log) == "cwd /\nsession leader true\nstdin is /dev/null true\n");
+  CHECK(testutil::read_file(log) == "cwd /\nsession leader true\nstdin is /dev/null true\n");
 }
 
 TEST_CASE("Detach: the daemon's failure reason is the command's one line, exit 1",
@@ -170,5 +165,5 @@ TEST_CASE("Detach: a daemon that never reports is given up on after startup_time
   CHECK(r.exit_status == 1);
   CHECK(r.err == fmt::format("sriov-sim: daemon (pid {}) did not finish starting within 0.5 s; "
                              "it keeps running\n",
-                             read_file(pid_file)));
+                             testutil::read_file(pid_file)));
 }

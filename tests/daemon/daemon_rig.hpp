@@ -104,6 +104,14 @@ inline void require_eal() {
 }
 
 /// A log file path of this test process's own, removed first and again at exit.
+/// Options for a daemon whose guests announce themselves (a gratuitous ARP each) on every
+/// poll, so captures always have frames to see.
+inline simd::SimDaemonOptions chatty() {
+  simd::SimDaemonOptions o;
+  o.announce_every = hal::Nanos{0};
+  return o;
+}
+
 inline std::string temp_log(const std::string& tag) {
   struct RemoveAtExit {
     std::vector<std::filesystem::path> paths;

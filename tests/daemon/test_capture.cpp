@@ -48,11 +48,6 @@ hal::MacAddr src_of(const Frame& f) {
   return hal::MacAddr(b);
 }
 
-simd::SimDaemonOptions chatty() {
-  simd::SimDaemonOptions o;
-  o.announce_every = hal::Nanos{0};  // a gratuitous ARP per guest on every poll
-  return o;
-}
 
 }  // namespace
 

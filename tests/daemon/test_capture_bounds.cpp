@@ -18,11 +18,6 @@ size_t count_type(const FakeConnection& c, uint16_t type) {
   return n;
 }
 
-simd::SimDaemonOptions chatty() {
-  simd::SimDaemonOptions o;
-  o.announce_every = hal::Nanos{0};
-  return o;
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/file_text.hpp"
 #include "daemon/nl_reply.hpp"
 #include "daemon/safe_text.hpp"
 #include "daemon_rig.hpp"
@@ -46,12 +47,6 @@ rtnl::Ack only_ack(FakeConnection& c) {
   return *a;
 }
 
-std::string file_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 const uint16_t kRefused = static_cast<uint16_t>(simd::DaemonEvent::kRequestRefused);
 
@@ -84,7 +79,7 @@ TEST_CASE("A link name that is not UTF-8 is refused and the events op still answ
   }
   CHECK(replaced);
   CHECK(escaped);
-  const std::string log = file_text(d->options().event_log);
+  const std::string log = testutil::read_file(d->options().event_log);
   CHECK(log.find('\xff') == std::string::npos);
   CHECK(log.find('\x1b') == std::string::npos);
   CHECK(log.find('\x07') == std::string::npos);
@@ -103,7 +98,7 @@ TEST_CASE("A 200 KB op is refused with a bounded reason, in the ACK and in the j
   const simd::JournalEntry* e = d->journal().find_last(kRefused);
   REQUIRE(e != nullptr);
   CHECK(e->reason.size() <= simd::kMaxReasonBytes);
-  const std::string log = file_text(d->options().event_log);
+  const std::string log = testutil::read_file(d->options().event_log);
   CHECK(log.size() < 64 * 1024);
 }
 

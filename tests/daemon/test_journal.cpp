@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/file_text.hpp"
 #include "daemon/event_journal.hpp"
 #include "daemon/launch_paths.hpp"
 #include "daemon/safe_text.hpp"
@@ -14,12 +15,6 @@ using simd::EventJournal;
 
 namespace {
 
-std::string file_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 constexpr uint64_t kSecond = 1'000'000'000;
 const std::string kEllipsis = "\xE2\x80\xA6";
@@ -93,8 +88,8 @@ TEST_CASE("The log file is rotated at its size, keeping one old file of whole li
     CHECK(j->log_bytes() <= 2048);
     CHECK(j->write_errors() == 0);
   }
-  const std::string now = file_text(path);
-  const std::string before = file_text(old);
+  const std::string now = testutil::read_file(path);
+  const std::string before = testutil::read_file(old);
   std::remove(old.c_str());
   CHECK(now.size() <= 2048);
   CHECK(before.size() <= 2048);

@@ -26,6 +26,9 @@
 
 namespace vftest {
 
+/// The burst size the data-path tests use (DPDK's usual 32).
+inline constexpr unsigned kBurst = 32;
+
 inline void require_eal() {
   const auto& e = dp::shared_eal();
   INFO((e ? std::string() : fmt::format("{}", e.error())));

@@ -16,7 +16,6 @@ using namespace vftest;
 
 namespace {
 
-constexpr unsigned kBurst = 32;
 
 /// Frame length for sequence number `seq`: 60..1514, varied.
 size_t len_of(uint32_t seq) { return 60 + (seq * 97) % (1514 - 60 + 1); }

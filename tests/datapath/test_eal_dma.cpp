@@ -23,6 +23,7 @@
 #include "hal/iova_table.hpp"
 #include "datapath/dma_map.hpp"
 #include "datapath/eal.hpp"
+#include "datapath_rig.hpp"
 
 namespace {
 
@@ -37,10 +38,7 @@ const dp::Eal& eal() {
   return *e;
 }
 
-struct MempoolFree {
-  void operator()(rte_mempool* mp) const { rte_mempool_free(mp); }
-};
-using MempoolPtr = std::unique_ptr<rte_mempool, MempoolFree>;
+using vftest::MempoolPtr;
 
 struct Free {
   void operator()(void* p) const { std::free(p); }

@@ -22,7 +22,6 @@ namespace reg = hal::ixgbe::pf;
 
 namespace {
 
-constexpr unsigned kBurst = 32;
 constexpr uint16_t kRing = 64;
 const hal::MacAddr kBroadcast({0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
 const hal::MacAddr kWirePeer({0x02, 0x00, 0x00, 0x00, 0x77, 0x01});

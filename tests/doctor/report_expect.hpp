@@ -6,8 +6,13 @@
 #include <vector>
 
 #include "doctor/check.hpp"
+#include "doctor/doctor.hpp"
+#include "fixture_tree.hpp"
 
 namespace doctor_test {
+
+/// Every check run against the tree under `t`.
+inline doctor::Report run_on(const ScratchTree& t) { return doctor::run_checks(doctor::Fs(t.root())); }
 
 struct Expected {
   std::string name;

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "doctor/doctor.hpp"
+#include "tests/file_text.hpp"
 #include "fixture_tree.hpp"
 #include "report_expect.hpp"
 
@@ -23,12 +24,8 @@ constexpr size_t kPortDevCap2 = 0x40 + 0x24;
 constexpr size_t kPortDevCtl2 = 0x40 + 0x28;
 constexpr size_t kPortAcsCtrl = 0x148 + 0x06;
 
-doctor::Report run(const ScratchTree& t) { return doctor::run_checks(doctor::Fs(t.root())); }
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testutil::read_file;
 
 // Overwrites `bytes` at `offset` of a binary file in the tree.
 void patch(const ScratchTree& t, const char* path, size_t offset, std::string_view bytes) {
@@ -59,7 +56,7 @@ TEST_CASE("VF BARs without address space fail the capability check with pci=real
                    : "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
   }
   t.write(std::string(kPfDir) + "/resource", res);
-  const auto r = run(t);
+  const auto r = run_on(t);
   CHECK(status_of(r, "sriov_capability", kPf) == Status::kFail);
   CHECK_THAT(r.find("sriov_capability", kPf)->finding,
              Catch::Contains("not enough MMIO resources"));
@@ -71,7 +68,7 @@ TEST_CASE("A PF with no VFs enabled warns and the VF isolation check does not ru
   ScratchTree t("ready");
   t.write(std::string(kPfDir) + "/sriov_numvfs", "0\n");
   remove_vfs(t);
-  const auto r = run(t);
+  const auto r = run_on(t);
   CHECK(status_of(r, "sriov_capability", kPf) == Status::kWarn);
   CHECK_THAT(r.find("sriov_capability", kPf)->fix, Catch::Contains("sriov_numvfs"));
   CHECK(r.find("vf_isolation", kPf) == nullptr);
@@ -83,7 +80,7 @@ TEST_CASE("A config space offering VFs without sriov_totalvfs blames the kernel"
           "[doctor][variant]") {
   ScratchTree t("ready");
   t.remove(std::string(kPfDir) + "/sriov_totalvfs");
-  const auto r = run(t);
+  const auto r = run_on(t);
   CHECK(status_of(r, "sriov_capability", kPf) == Status::kFail);
   CHECK_THAT(r.find("sriov_capability", kPf)->fix, Catch::Contains("CONFIG_PCI_IOV"));
 }
@@ -91,7 +88,7 @@ TEST_CASE("A config space offering VFs without sriov_totalvfs blames the kernel"
 TEST_CASE("A VF without a driver warns and names it", "[doctor][variant]") {
   ScratchTree t("ready");
   t.remove("/sys/devices/pci0000:00/0000:00:01.0/0000:01:10.2/driver");
-  const auto r = run(t);
+  const auto r = run_on(t);
   CHECK(status_of(r, "drivers", kPf) == Status::kWarn);
   CHECK_THAT(r.find("drivers", kPf)->finding, Catch::Contains("1 of 2 VFs have no driver"));
   CHECK_THAT(r.find("drivers", kPf)->finding, Catch::Contains("0000:01:10.2"));
@@ -100,7 +97,7 @@ TEST_CASE("A VF without a driver warns and names it", "[doctor][variant]") {
 TEST_CASE("A PF without a driver fails the drivers check", "[doctor][variant]") {
   ScratchTree t("ready");
   t.remove(std::string(kPfDir) + "/driver");
-  CHECK(status_of(run(t), "drivers", kPf) == Status::kFail);
+  CHECK(status_of(run_on(t), "drivers", kPf) == Status::kFail);
 }
 
 TEST_CASE("A port without ACS whose PF still has its own group is a kernel quirk: warning",
@@ -108,7 +105,7 @@ TEST_CASE("A port without ACS whose PF still has its own group is a kernel quirk
   ScratchTree t("ready");
   t.write(kPortConfig,
           read_file(doctor_test::fixture("no-acs") / "sys/devices/pci0000:00/0000:00:01.0/config"));
-  const auto r = run(t);
+  const auto r = run_on(t);
   CHECK(status_of(r, "acs", kPf) == Status::kWarn);
   CHECK_THAT(r.find("acs", kPf)->finding, Catch::Contains("quirk"));
   CHECK(status_of(r, "vf_isolation", kPf) == Status::kPass);
@@ -119,7 +116,7 @@ TEST_CASE("ACS implemented but switched off fails, naming the bits", "[doctor][v
   t.write(kPortConfig,
           read_file(doctor_test::fixture("ready") / "sys/devices/pci0000:00/0000:00:01.0/config"));
   patch(t, kPortConfig, kPortAcsCtrl, std::string("\x01\x00", 2));  // only SV left on
-  const auto r = run(t);
+  const auto r = run_on(t);
   CHECK(status_of(r, "acs", kPf) == Status::kFail);
   CHECK_THAT(r.find("acs", kPf)->finding, Catch::Contains("has ACS RR CR UF switched off"));
 }
@@ -128,7 +125,7 @@ TEST_CASE("A 64-byte config space, as non-root readers get, leaves ACS unverifie
           "[doctor][variant]") {
   ScratchTree t("ready");
   t.write(kPortConfig, read_file(t.host(kPortConfig)).substr(0, 64));
-  const auto r = run(t);
+  const auto r = run_on(t);
   CHECK(status_of(r, "acs", kPf) == Status::kWarn);
   CHECK_THAT(r.find("acs", kPf)->fix, Catch::Contains("as root"));
 }
@@ -138,7 +135,7 @@ TEST_CASE("A port without ARI forwarding warns", "[doctor][variant]") {
   t.write(std::string(kPfDir) + "/ari_enabled", "0\n");
   patch(t, kPortConfig, kPortDevCap2, std::string(4, '\0'));
   patch(t, kPortConfig, kPortDevCtl2, std::string(2, '\0'));
-  const auto r = run(t);
+  const auto r = run_on(t);
   CHECK(status_of(r, "ari", kPf) == Status::kWarn);
   CHECK_THAT(r.find("ari", kPf)->finding, Catch::Contains("does not support ARI forwarding"));
 }
@@ -148,7 +145,7 @@ TEST_CASE("pci=noari is named when ARI forwarding is off", "[doctor][variant]") 
   t.write("/proc/cmdline", "ro intel_iommu=on pci=noari\n");
   t.write(std::string(kPfDir) + "/ari_enabled", "0\n");
   patch(t, kPortConfig, kPortDevCtl2, std::string(2, '\0'));
-  const auto r = run(t);
+  const auto r = run_on(t);
   CHECK(status_of(r, "ari", kPf) == Status::kWarn);
   CHECK_THAT(r.find("ari", kPf)->fix, Catch::Contains("remove pci=noari"));
 }
@@ -157,7 +154,7 @@ TEST_CASE("Hugepages only on the other node warn in the NUMA check", "[doctor][v
   ScratchTree t("ready");
   t.write("/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages", "0\n");
   t.write("/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "1024\n");
-  const auto r = run(t);
+  const auto r = run_on(t);
   CHECK(status_of(r, "numa", kPf) == Status::kWarn);
   CHECK_THAT(r.find("numa", kPf)->fix, Catch::Contains("node0/hugepages"));
 }
@@ -166,8 +163,8 @@ TEST_CASE("No NUMA node for the PF on a two-node host warns, on one node it pass
           "[doctor][variant]") {
   ScratchTree t("ready");
   t.write(std::string(kPfDir) + "/numa_node", "-1\n");
-  CHECK(status_of(run(t), "numa", kPf) == Status::kWarn);
+  CHECK(status_of(run_on(t), "numa", kPf) == Status::kWarn);
   t.remove("/sys/devices/system/node/node1");
   t.write("/sys/devices/system/node/online", "0\n");
-  CHECK(status_of(run(t), "numa", kPf) == Status::kPass);
+  CHECK(status_of(run_on(t), "numa", kPf) == Status::kPass);
 }

@@ -153,7 +153,7 @@ TEST_CASE("The switch's transmit cache follows register changes", "[engine][fast
   require_accounts(*rig.dev);
 }
 
-TEST_CASE("The engine thread moves frames rung from another thread and parks when idle", "[engine][thread]") {
+TEST_CASE("The engine thread moves frames rung from another thread and parks when idle", "[engine][threads]") {
   EngineRig rig(2, 64);
   rig.setup_all();
   sim::EngineThreadOptions o;
@@ -174,7 +174,7 @@ TEST_CASE("The engine thread moves frames rung from another thread and parks whe
   require_accounts(*rig.dev);
 }
 
-TEST_CASE("The engine thread refuses a CPU the process may not use", "[engine][thread]") {
+TEST_CASE("The engine thread refuses a CPU the process may not use", "[engine][threads]") {
   EngineRig rig(1, 64);
   sim::EngineThreadOptions o;
   o.cpu = 4095;
@@ -183,7 +183,7 @@ TEST_CASE("The engine thread refuses a CPU the process may not use", "[engine][t
   CHECK(t.error().find("4095") != std::string::npos);
 }
 
-TEST_CASE("No lock-free doorbell lands after the VF's BAR stopped decoding", "[engine][fast][thread]") {
+TEST_CASE("No lock-free doorbell lands after the VF's BAR stopped decoding", "[engine][fast][threads]") {
   // A thread rings VF 0's TX tail without pause while the PF turns VF Enable off and on. Each
   // time VF Enable has just been turned off, the VF's queue registers were zeroed and nothing
   // may have written them since: a doorbell that read the old ownership before the disable must

@@ -159,11 +159,11 @@ Bytes ipv6_frame(const V6& p) {
 }
 
 /// A register file holding what the PF programs, and the state decoded from it.
-struct Rig {
+struct RssRig {
   RssRegisters regs;
   RssState st;
 
-  explicit Rig(uint32_t mrqc, const Toeplitz::Key& key = kMsKey) {
+  explicit RssRig(uint32_t mrqc, const Toeplitz::Key& key = kMsKey) {
     regs.mrqc = mrqc;
     set_key(key);
     // RETA entry i = i % 16, the layout pf::RssConfig writes (entry 4i in bits 7:0 of RETA(i)).
@@ -219,8 +219,8 @@ TEST_CASE("RSS hash of Microsoft's IPv4 verification vectors", "[rss]") {
       {"209.142.163.6", "38.27.205.30", 2217, 48228, 0x82989176, 0xafc7327f},
       {"202.188.127.2", "153.39.163.191", 1303, 44251, 0x5d1809c5, 0x10e828a2},
   };
-  Rig ip_only(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv4);
-  Rig with_tcp(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv4 | pfr::mrqc::kRssFieldIpv4Tcp);
+  RssRig ip_only(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv4);
+  RssRig with_tcp(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv4 | pfr::mrqc::kRssFieldIpv4Tcp);
   for (const Vec& v : vecs) {
     INFO(v.src << " -> " << v.dst);
     const Bytes f = ipv4_frame(tcp4(v.src, v.dst, v.sport, v.dport));
@@ -246,8 +246,8 @@ TEST_CASE("RSS hash of Microsoft's IPv6 verification vectors", "[rss]") {
       {"fe80::200:f8ff:fe21:67cf", "3ffe:1900:4545:3:200:f8ff:fe21:67cf", 38024, 44251, 0x4b61e985,
        0x02d1feef},
   };
-  Rig ip_only(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6);
-  Rig with_tcp(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6 | pfr::mrqc::kRssFieldIpv6Tcp);
+  RssRig ip_only(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6);
+  RssRig with_tcp(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6 | pfr::mrqc::kRssFieldIpv6Tcp);
   for (const Vec& v : vecs) {
     INFO(v.src << " -> " << v.dst);
     const Bytes f = ipv6_frame(tcp6(v.src, v.dst, v.sport, v.dport));
@@ -261,7 +261,7 @@ TEST_CASE("RSS hash of Microsoft's IPv6 verification vectors", "[rss]") {
 }
 
 TEST_CASE("A VLAN-tagged frame hashes like the same frame untagged", "[rss]") {
-  Rig rig(pfr::mrqc::kRss | kAllFields);
+  RssRig rig(pfr::mrqc::kRss | kAllFields);
   V4 p = tcp4("66.9.149.187", "161.142.100.80", 2794, 1766);
   const RssHash untagged = rig.hash(ipv4_frame(p));
   p.tci = 0x2064;  // priority 1, VID 100
@@ -278,7 +278,7 @@ TEST_CASE("A VLAN-tagged frame hashes like the same frame untagged", "[rss]") {
 }
 
 TEST_CASE("Frames that are not IPv4 or IPv6 get RSS type 0, hash 0 and queue 0", "[rss]") {
-  Rig rig(pfr::mrqc::kRss | kAllFields);
+  RssRig rig(pfr::mrqc::kRss | kAllFields);
   const V4 good = tcp4("1.2.3.4", "5.6.7.8", 1, 2);
   Bytes arp = l2(0x0806);
   arp.resize(60, 0);
@@ -308,8 +308,8 @@ TEST_CASE("Frames that are not IPv4 or IPv6 get RSS type 0, hash 0 and queue 0",
 }
 
 TEST_CASE("A fragmented IPv4 packet is hashed on its addresses only", "[rss]") {
-  Rig all(pfr::mrqc::kRss | kAllFields);
-  Rig tcp_only(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv4Tcp);
+  RssRig all(pfr::mrqc::kRss | kAllFields);
+  RssRig tcp_only(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv4Tcp);
   V4 p = tcp4("66.9.149.187", "161.142.100.80", 2794, 1766);
   for (uint16_t frag :
        {uint16_t{0x2000}, uint16_t{0x0010}, uint16_t{0x2010}}) {  // MF, offset, both
@@ -326,7 +326,7 @@ TEST_CASE("A fragmented IPv4 packet is hashed on its addresses only", "[rss]") {
 }
 
 TEST_CASE("IPv4 options are skipped to reach the ports", "[rss]") {
-  Rig rig(pfr::mrqc::kRss | kAllFields);
+  RssRig rig(pfr::mrqc::kRss | kAllFields);
   V4 p = tcp4("66.9.149.187", "161.142.100.80", 2794, 1766);
   p.options = 3;
   const RssHash h = rig.hash(ipv4_frame(p));
@@ -337,8 +337,8 @@ TEST_CASE("IPv4 options are skipped to reach the ports", "[rss]") {
 TEST_CASE("UDP is hashed with its ports only when its field is enabled", "[rss]") {
   const V4 p = tcp4("66.9.149.187", "161.142.100.80", 2794, 1766, kUdp);
   const Bytes f = ipv4_frame(p);
-  Rig with_udp(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv4 | pfr::mrqc::kRssFieldIpv4Udp);
-  Rig tcp_fields(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv4 | pfr::mrqc::kRssFieldIpv4Tcp);
+  RssRig with_udp(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv4 | pfr::mrqc::kRssFieldIpv4Udp);
+  RssRig tcp_fields(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv4 | pfr::mrqc::kRssFieldIpv4Tcp);
   const RssHash u = with_udp.hash(f);
   CHECK(u.type == rt::kIpv4Udp);
   CHECK(u.hash == 0x51ccc178);  // same 12 input bytes as the TCP vector
@@ -347,7 +347,7 @@ TEST_CASE("UDP is hashed with its ports only when its field is enabled", "[rss]"
   CHECK(t.hash == 0x323e8fc2);
 
   const V6 q = tcp6("3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", 2794, 1766, kUdp);
-  Rig v6_udp(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6 | pfr::mrqc::kRssFieldIpv6Udp);
+  RssRig v6_udp(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6 | pfr::mrqc::kRssFieldIpv6Udp);
   const RssHash u6 = v6_udp.hash(ipv6_frame(q));
   CHECK(u6.type == rt::kIpv6Udp);
   CHECK(u6.hash == 0x40207d3d);
@@ -377,17 +377,17 @@ TEST_CASE("IPv6 Ex functions hash the home address and the type 2 routing addres
     if (ports) in.insert(in.end(), {0x0a, 0xea, 0x06, 0xe6});  // 2794, 1766
     return in;
   };
-  Rig ex(pfr::mrqc::kRss | kAllFields);
+  RssRig ex(pfr::mrqc::kRss | kAllFields);
   const RssHash a = ex.hash(f);
   CHECK(a.type == rt::kIpv6TcpEx);
   CHECK(a.hash == toeplitz_reference(kMsKey, input(home, care_of_dst, true)));
 
-  Rig plain(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6 | pfr::mrqc::kRssFieldIpv6Tcp);
+  RssRig plain(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6 | pfr::mrqc::kRssFieldIpv6Tcp);
   const RssHash b = plain.hash(f);
   CHECK(b.type == rt::kIpv6Tcp);  // extension headers walked to TCP, fixed-header addresses
   CHECK(b.hash == 0x40207d3d);
 
-  Rig ex_l3(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6Ex);
+  RssRig ex_l3(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6Ex);
   const RssHash c = ex_l3.hash(f);
   CHECK(c.type == rt::kIpv6Ex);
   CHECK(c.hash == toeplitz_reference(kMsKey, input(home, care_of_dst, false)));
@@ -398,7 +398,7 @@ TEST_CASE("An IPv6 fragment is hashed on its addresses only", "[rss]") {
   V6 p = tcp6("3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", 2794, 1766);
   p.ext = frag_hdr;
   p.first = 44;
-  Rig rig(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6 | pfr::mrqc::kRssFieldIpv6Tcp);
+  RssRig rig(pfr::mrqc::kRss | pfr::mrqc::kRssFieldIpv6 | pfr::mrqc::kRssFieldIpv6Tcp);
   const RssHash h = rig.hash(ipv6_frame(p));
   CHECK(h.type == rt::kIpv6);
   CHECK(h.hash == 0x2cc18cd5);
@@ -426,7 +426,7 @@ TEST_CASE("MRQC MRQE values decode to their queueing modes", "[rss]") {
     CHECK(sim::decode_mrqe(r.mrqe | kAllFields) == r.mode);
     CHECK(sim::rss_queues(r.mode) == r.queues);
     CHECK(sim::rss_pools(r.mode) == r.pools);
-    Rig rig(r.mrqe | kAllFields);
+    RssRig rig(r.mrqe | kAllFields);
     CHECK(rig.st.mode() == r.mode);
     CHECK(rig.st.enabled() == (r.queues != 0));
   }
@@ -437,7 +437,7 @@ TEST_CASE("Modes without RSS report no hash", "[rss]") {
   for (uint32_t mrqe :
        {pfr::mrqc::kMrqeNone, pfr::mrqc::kVmdq64, pfr::mrqc::kVmdq32x4Tc, pfr::mrqc::kDcb8Tc}) {
     INFO("MRQE " << mrqe);
-    Rig rig(mrqe | kAllFields);
+    RssRig rig(mrqe | kAllFields);
     const sim::RssSelection s = rig.st.select(f, 3);
     CHECK(s.rss.type == rt::kNone);
     CHECK(s.rss.hash == 0);
@@ -446,7 +446,7 @@ TEST_CASE("Modes without RSS report no hash", "[rss]") {
 }
 
 TEST_CASE("Without VT the queue is the RETA entry's low 4 bits", "[rss]") {
-  Rig rig(pfr::mrqc::kRss | kAllFields);
+  RssRig rig(pfr::mrqc::kRss | kAllFields);
   for (unsigned i = 0; i < pfr::reta::kNumEntries; ++i)
     rig.set_reta(i, static_cast<uint8_t>(0xF0 | (127 - i) % 16));
   rig.rebuild();
@@ -464,7 +464,7 @@ TEST_CASE("Without VT the queue is the RETA entry's low 4 bits", "[rss]") {
 
 TEST_CASE("VMDq 64 pools x 2: the entry's bit 0 picks the queue when the pool's RQPL is 1",
           "[rss]") {
-  Rig rig(pfr::mrqc::kVmdq64Rss | kAllFields);
+  RssRig rig(pfr::mrqc::kVmdq64Rss | kAllFields);
   rig.set_rqpl(5, 1);  // pool 5 uses two queues; pool 6 left at RQPL 0: one queue
   rig.set_rqpl(7, 3);  // more bits than the mode has: capped at 1
   rig.rebuild();
@@ -484,7 +484,7 @@ TEST_CASE("VMDq 64 pools x 2: the entry's bit 0 picks the queue when the pool's 
 }
 
 TEST_CASE("VMDq 32 pools x 4: RQPL 2 uses two entry bits, RQPL 1 one, RQPL 0 none", "[rss]") {
-  Rig rig(pfr::mrqc::kVmdq32Rss | kAllFields);
+  RssRig rig(pfr::mrqc::kVmdq32Rss | kAllFields);
   rig.set_rqpl(0, 2);
   rig.set_rqpl(1, 1);
   rig.set_rqpl(2, 0);
@@ -503,7 +503,7 @@ TEST_CASE("VMDq 32 pools x 4: RQPL 2 uses two entry bits, RQPL 1 one, RQPL 0 non
 }
 
 TEST_CASE("Rebuilding after RETA or MRQC writes keeps the expanded key", "[rss]") {
-  Rig rig(pfr::mrqc::kRss | kAllFields);
+  RssRig rig(pfr::mrqc::kRss | kAllFields);
   const uint64_t expanded = rig.st.key_expansions();
   CHECK(expanded == 1);
   rig.set_reta(3, 7);

@@ -78,6 +78,7 @@ TEST_CASE(
   MessageFuzzer fuzz(GENERATE(1u, 2u, 3u));
 
   SECTION("before its VF_RESET: a 1-word NACK without CTS, or nothing for reply bits") {
+    const Snapshot own = own_snapshot(r, kRogue);
     for (int i = 0; i < 500; ++i) {
       const auto req = fuzz.next();
       INFO("message " << i << " " << harness::rogue::to_string(req.kind) << " w0 " << std::hex
@@ -96,11 +97,16 @@ TEST_CASE(
       // (A generated word that happens to be a real VF_RESET admits the rogue: skip those.)
       if (cts || req.w[0] == static_cast<uint32_t>(MsgId::kReset)) continue;
       CHECK((*reply)[0] == ((req.w[0] & (w0::kIdMask | w0::kMsgInfoMask)) | w0::kNack));
+      // NACKed: its own pool is as it was too.
+      const std::string own_d = diff(own, own_snapshot(r, kRogue));
+      INFO(own_d);
+      CHECK(own_d.empty());
     }
   }
   SECTION("after its VF_RESET: every request answered, no other VF or pool touched") {
     rogue_ready(r, rogue);
-    unsigned answered = 0, ignored = 0, acked = 0;
+    unsigned answered = 0, ignored = 0, acked = 0, nacked_checked = 0;
+    Snapshot own = own_snapshot(r, kRogue);
     for (int i = 0; i < 3000; ++i) {
       const auto req = fuzz.next();
       INFO("message " << i << " " << harness::rogue::to_string(req.kind) << " w0 " << std::hex
@@ -110,15 +116,35 @@ TEST_CASE(
       if ((req.w[0] & w0::kReplyMask) != 0) {
         CHECK_FALSE(reply.has_value());
         ++ignored;
+        const std::string own_d = diff(own, own_snapshot(r, kRogue));
+        INFO(own_d);
+        CHECK(own_d.empty());
         continue;
       }
       REQUIRE(reply.has_value());
       CHECK(is_reply_to((*reply)[0], req.w[0]));
       ++answered;
       acked += ((*reply)[0] & w0::kAck) != 0;
+      // A NACK changed nothing of its own either (a VF_RESET's NACK only says "no MAC").
+      const bool reset = w0::id(req.w[0]) == static_cast<uint16_t>(MsgId::kReset);
+      if (((*reply)[0] & w0::kNack) != 0 && !reset) {
+        Snapshot was = own, now = own_snapshot(r, kRogue);
+        if (w0::id(req.w[0]) == static_cast<uint16_t>(MsgId::kSetLpe)) {
+          // The one refusal that may act, by design (spec 7, as Linux): a jumbo mismatch
+          // disables the VF's own receive, so it cannot be handed frames its buffers miss.
+          was.values.erase("own VFRE");
+          now.values.erase("own VFRE");
+        }
+        const std::string own_d = diff(was, now);
+        INFO(own_d);
+        CHECK(own_d.empty());
+        ++nacked_checked;
+      }
+      own = own_snapshot(r, kRogue);
     }
     CHECK(answered + ignored == 3000);
     CHECK(acked > 0);  // the fuzzer's well-formed requests do get through
+    CHECK(nacked_checked > 0);
     CHECK(r.pf.vf_info(hal::VfId(kRogue)).counters.ignored == ignored);
   }
   const std::string d = diff(before, snapshot(r, kRogue));
@@ -163,6 +189,7 @@ TEST_CASE("a rogue under an administrator's MAC cannot change it, nor add MAC fi
   RogueVf rogue(r.function(kRogue));
   rogue_ready(r, rogue);
   const Snapshot before = snapshot(r, kRogue);
+  const Snapshot own = own_snapshot(r, kRogue);
   // Its own new MAC, then another guest's MAC (a takeover), then a macvlan.
   for (const hal::MacAddr m : {mac(9, 10), mac(1, 0)}) {
     const mbx::Message req = mbx::SetMacAddrReq{.mac = m}.encode();
@@ -176,6 +203,9 @@ TEST_CASE("a rogue under an administrator's MAC cannot change it, nor add MAC fi
   CHECK(((*reply)[0] & w0::kNack) != 0);
   CHECK(r.pf.vf_info(hal::VfId(kRogue)).mac == mac(9, 9));
   CHECK(r.pf.events().count(EventCode::kRequestRefused, hal::VfId(kRogue)) == 3);
+  const std::string own_d = diff(own, own_snapshot(r, kRogue));
+  INFO(own_d);
+  CHECK(own_d.empty());
   const std::string d = diff(before, snapshot(r, kRogue));
   INFO(d);
   CHECK(d.empty());

@@ -130,7 +130,7 @@ TEST_CASE("A PF reset with all VFs up: every VF recovers its configuration", "[h
   CHECK(host->pf().vf_info(hal::VfId{3}).max_frame == 1400 + 18);
 }
 
-TEST_CASE("Threaded mode brings 63 VFs up with the PF on its own thread", "[harness][threaded]") {
+TEST_CASE("Threaded mode brings 63 VFs up with the PF on its own thread", "[harness][threaded][threads]") {
   auto host = up_host(63, harness::Mode::kThreaded);
   for (unsigned i = 0; i < 63; ++i) CHECK(host->guest(i).driver().api() == mbx::Api::k14);
   // An admin change while the PF thread runs: the trust ping makes the VF reset and recover.

@@ -186,6 +186,6 @@ TEST_CASE("tap ping: ping in a network namespace gets its echo replies from a VF
 }
 
 TEST_CASE("tap ping: ping in a network namespace gets its echo replies from a VF responder, engine on its thread",
-          "[wire][tap][ping]") {
+          "[wire][tap][ping][threads]") {
   ping_vf_through_tap(Engine::kThread);
 }

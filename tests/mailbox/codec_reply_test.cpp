@@ -9,10 +9,6 @@ using namespace mbx;
 using mbx::test::words_of;
 using W = std::vector<uint32_t>;
 
-namespace {
-const hal::MacAddr kMac({0x02, 0x11, 0x22, 0x33, 0x44, 0x55});
-}
-
 TEST_CASE("reply_word0 echoes id and MSGINFO and sets ACK or NACK, and CTS when given",
           "[codec][reply]") {
   CHECK(reply_word0(0x00030003, true, true) == 0xA0030003);
@@ -24,7 +20,7 @@ TEST_CASE("reply_word0 echoes id and MSGINFO and sets ACK or NACK, and CTS when 
 }
 
 TEST_CASE("VF_RESET reply is four words without CTS", "[codec][reply]") {
-  const Message ack = ResetReply{.ack = true, .mac = kMac, .mc_filter_type = 0}.encode();
+  const Message ack = ResetReply{.ack = true, .mac = test::kMac, .mc_filter_type = 0}.encode();
   CHECK(words_of(ack) == W{0x80000001, 0x33221102, 0x00005544, 0});
   CHECK_FALSE(ack.has_cts());
   CHECK(ack.size == reply_words(0x01));
@@ -34,7 +30,7 @@ TEST_CASE("VF_RESET reply is four words without CTS", "[codec][reply]") {
   auto d = ResetReply::decode(ack.words());
   REQUIRE(d.has_value());
   CHECK(d->ack);
-  CHECK(d->mac == kMac);
+  CHECK(d->mac == test::kMac);
   CHECK(d->mc_filter_type == 0);
   auto n = ResetReply::decode(nack.words());
   REQUIRE(n.has_value());

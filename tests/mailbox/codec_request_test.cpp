@@ -9,10 +9,6 @@ using namespace mbx;
 using mbx::test::words_of;
 using W = std::vector<uint32_t>;
 
-namespace {
-const hal::MacAddr kMac({0x02, 0x11, 0x22, 0x33, 0x44, 0x55});
-}
-
 TEST_CASE("VF_RESET request is one word with the id alone", "[codec][request]") {
   const Message m = ResetReq{}.encode();
   CHECK(words_of(m) == W{0x00000001});
@@ -22,12 +18,12 @@ TEST_CASE("VF_RESET request is one word with the id alone", "[codec][request]") 
 
 TEST_CASE("SET_MAC_ADDR puts MAC bytes 0-3 in word 1 and 4-5 in the low half of word 2",
           "[codec][request]") {
-  const Message m = SetMacAddrReq{.mac = kMac}.encode();
+  const Message m = SetMacAddrReq{.mac = test::kMac}.encode();
   CHECK(words_of(m) == W{0x00000002, 0x33221102, 0x00005544});
   CHECK(m.size == request_words(0x02));
   auto d = SetMacAddrReq::decode(m.words());
   REQUIRE(d.has_value());
-  CHECK(d->mac == kMac);
+  CHECK(d->mac == test::kMac);
 }
 
 TEST_CASE("SET_MULTICAST packs hashes two per word, low half first, count in MSGINFO",
@@ -93,12 +89,12 @@ TEST_CASE("SET_LPE carries the max frame size in word 1", "[codec][request]") {
 
 TEST_CASE("SET_MACVLAN carries the index in MSGINFO and the MAC in words 1-2",
           "[codec][request]") {
-  const Message m = SetMacvlanReq{.index = 2, .mac = kMac}.encode();
+  const Message m = SetMacvlanReq{.index = 2, .mac = test::kMac}.encode();
   CHECK(words_of(m) == W{0x00020006, 0x33221102, 0x00005544});
   auto d = SetMacvlanReq::decode(m.words());
   REQUIRE(d.has_value());
   CHECK(d->index == 2);
-  CHECK(d->mac == kMac);
+  CHECK(d->mac == test::kMac);
 }
 
 TEST_CASE("SET_MACVLAN index 0 clears the list and needs no valid MAC", "[codec][request]") {
@@ -176,7 +172,7 @@ TEST_CASE("IPSEC_DEL carries the PF SA handle in word 1", "[codec][request]") {
 
 TEST_CASE("Every encoder's length matches request_words()", "[codec][request]") {
   CHECK(ResetReq{}.encode().size == request_words(0x01));
-  CHECK(SetMacAddrReq{.mac = kMac}.encode().size == request_words(0x02));
+  CHECK(SetMacAddrReq{.mac = test::kMac}.encode().size == request_words(0x02));
   CHECK(SetMulticastReq{}.encode().size == request_words(0x03));
   CHECK(SetVlanReq{}.encode().size == request_words(0x04));
   CHECK(SetLpeReq{}.encode().size == request_words(0x05));
@@ -200,9 +196,9 @@ TEST_CASE("request_words() is 0 for ids the codec does not know", "[codec][reque
 
 TEST_CASE("put_mac and get_mac ignore a buffer too short for a MAC", "[codec][request]") {
   std::array<uint32_t, 2> w{7, 9};
-  put_mac(w, 1, kMac);
+  put_mac(w, 1, test::kMac);
   CHECK(w == std::array<uint32_t, 2>{7, 9});
   CHECK(get_mac(w, 1).is_zero());
-  put_mac(w, 0, kMac);
-  CHECK(get_mac(w, 0) == kMac);
+  put_mac(w, 0, test::kMac);
+  CHECK(get_mac(w, 0) == test::kMac);
 }

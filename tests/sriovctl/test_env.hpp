@@ -2,12 +2,16 @@
 // An Env (sriovctl/env.hpp) over fake PFs: the kernel is one FakePf (or none), each daemon
 // another; output is captured; nothing on the machine is touched.
 
+#include <catch2/catch.hpp>
+
 #include <cerrno>
 #include <map>
 #include <sstream>
 
 #include "fake_pf.hpp"
+#include "sriovctl/args.hpp"
 #include "sriovctl/env.hpp"
+#include "sriovctl/run.hpp"
 
 namespace sctest {
 
@@ -85,6 +89,14 @@ struct TestEnv {
 };
 
 /// Lines of `text`, without their '\n'.
+/// Parses `args` as sriovctl's command line (it must parse) and runs it in `te`; the exit code.
+inline int run_line(TestEnv& te, std::vector<std::string> args) {
+  auto cmd = sriovctl::parse_args(args);
+  REQUIRE(cmd.has_value());
+  sriovctl::Env env = te.env();
+  return sriovctl::run(*cmd, env);
+}
+
 inline std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);

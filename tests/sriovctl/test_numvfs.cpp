@@ -18,12 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int run_line(TestEnv& te, std::vector<std::string> args) {
-  auto cmd = parse_args(args);
-  REQUIRE(cmd.has_value());
-  Env env = te.env();
-  return run(*cmd, env);
-}
 
 struct SysfsFixture {
   fs::path root;

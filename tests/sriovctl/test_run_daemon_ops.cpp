@@ -22,12 +22,6 @@ using sctest::TestEnv;
 
 namespace {
 
-int run_line(TestEnv& te, std::vector<std::string> args) {
-  auto cmd = parse_args(args);
-  REQUIRE(cmd.has_value());
-  Env env = te.env();
-  return run(*cmd, env);
-}
 
 nlohmann::json event(uint64_t seq, nlohmann::json vf, const char* name, const char* reason) {
   return {{"seq", seq},

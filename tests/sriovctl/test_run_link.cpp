@@ -18,13 +18,6 @@ using sctest::TestEnv;
 
 namespace {
 
-int run_line(TestEnv& te, std::vector<std::string> args) {
-  auto cmd = parse_args(args);
-  REQUIRE(cmd.has_value());
-  Env env = te.env();
-  return run(*cmd, env);
-}
-
 hal::MacAddr mac(std::string_view s) { return *hal::MacAddr::parse(s); }
 
 }  // namespace

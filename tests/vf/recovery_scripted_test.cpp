@@ -21,8 +21,8 @@ using vf::VfOptions;
 
 namespace {
 
-const hal::MacAddr kMc1({0x01, 0x00, 0x5E, 0x00, 0x00, 0x01});
-const hal::MacAddr kMc2({0x33, 0x33, 0x00, 0x00, 0x00, 0x10});
+const hal::MacAddr kRestoreMc1({0x01, 0x00, 0x5E, 0x00, 0x00, 0x01});
+const hal::MacAddr kRestoreMc2({0x33, 0x33, 0x00, 0x00, 0x00, 0x10});
 
 // Requests since `from` whose id is `id`.
 std::vector<mbx::Message> sent(const ScriptedPf& pf, size_t from, MsgId id) {
@@ -33,8 +33,8 @@ std::vector<mbx::Message> sent(const ScriptedPf& pf, size_t from, MsgId id) {
   return out;
 }
 
-void configure(VfDriver& drv) {
-  const std::array mcs{kMc1, kMc2};
+void configure_restorable(VfDriver& drv) {
+  const std::array mcs{kRestoreMc1, kRestoreMc2};
   REQUIRE(drv.set_multicast(mcs).has_value());
   REQUIRE(drv.add_vlan(100).has_value());
   REQUIRE(drv.add_vlan(200).has_value());
@@ -42,13 +42,13 @@ void configure(VfDriver& drv) {
   REQUIRE(drv.set_xcast(mbx::XcastMode::kAllMulti).has_value());
 }
 
-// The configuration from configure() was sent again since `from`.
+// The configuration from configure_restorable() was sent again since `from`.
 void check_restored(const ScriptedPf& pf, size_t from, uint32_t mc_filter_type = 0) {
   auto mc = sent(pf, from, MsgId::kSetMulticast);
   REQUIRE(mc.size() == 1);
   CHECK(mc[0].msginfo() == 2);
-  CHECK((mc[0].w[1] & 0xFFFF) == mbx::mta_hash(kMc1, mc_filter_type));
-  CHECK((mc[0].w[1] >> 16) == mbx::mta_hash(kMc2, mc_filter_type));
+  CHECK((mc[0].w[1] & 0xFFFF) == mbx::mta_hash(kRestoreMc1, mc_filter_type));
+  CHECK((mc[0].w[1] >> 16) == mbx::mta_hash(kRestoreMc2, mc_filter_type));
   auto vlans = sent(pf, from, MsgId::kSetVlan);
   REQUIRE(vlans.size() == 2);
   CHECK(vlans[0].w[1] == 100);
@@ -83,7 +83,7 @@ TEST_CASE("a ping without CTS makes service reset and replay the user configurat
   o.mac_seed = 3;
   VfDriver drv(rig.fn(0), rig.clock, rig.waiter, o);
   REQUIRE(drv.probe().has_value());
-  configure(drv);
+  configure_restorable(drv);
   const size_t mark = rig.pf.received.size();
   rig.pf.ping(hal::VfId{0}, /*with_cts=*/false);
   CHECK(drv.service() == 2);  // the ping, then the bring-up
@@ -215,7 +215,7 @@ TEST_CASE("a PF device reset: service waits in kResetting, then recovers and res
   ScriptedRig rig;
   VfDriver drv(rig.fn(0), rig.clock, rig.waiter);
   REQUIRE(drv.probe().has_value());
-  configure(drv);
+  configure_restorable(drv);
   rig.pf_bar().write(pfr::CTRL, pfr::ctrl::kRst);  // RSTI in every VFMAILBOX
   rig.pf.cts.fill(false);
   CHECK(drv.service() >= 1);
@@ -240,7 +240,7 @@ TEST_CASE("an FLR nobody reported is noticed by service through the lost bus mas
   VfDriver drv(fn, rig.clock, rig.waiter);
   REQUIRE(drv.probe().has_value());
   REQUIRE((fn.config().read16(hal::pci::kCommand) & hal::pci::kCommandMaster) != 0);
-  configure(drv);
+  configure_restorable(drv);
   const uint8_t exp = fn.config().find_capability(hal::pci::kCapIdExp);
   REQUIRE(exp != 0);
   const uint16_t devctl = static_cast<uint16_t>(exp + hal::pci::kExpDevCtl);

@@ -1,0 +1,34 @@
+#pragma once
+// One fault scenario's outcome (scenarios.hpp): what was expected, what happened, how long
+// the traffic took to flow again, and every frame's fate.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hal/clock.hpp"
+#include "harness/faults/traffic_rig.hpp"
+
+namespace harness::faults {
+
+struct FaultResult {
+  std::string name;      ///< short id: vf-flr, pf-reset, guest-killed, link-flap, ...
+  std::string expected;  ///< one sentence
+  std::string observed;  ///< one sentence, with the figures
+  /// Every VF up, traffic flowing on every path, the PF's record of every VF's configuration
+  /// as it was before the fault.
+  bool recovered = false;
+  bool config_restored = false;
+  bool invariant_held = false;
+  /// What did not hold (empty when everything did): recovery, configuration or invariant.
+  std::string problems;
+  /// How long the fault itself lasted (link down, stall, no guest); 0 for an instant fault.
+  hal::Nanos fault_duration{};
+  /// From the end of the fault to every path of every affected VF carrying a frame sent after
+  /// it, in simulated time. nullopt: it never did (within the scenario's limit).
+  std::optional<hal::Nanos> recovery;
+  std::vector<unsigned> affected;  ///< the VFs whose traffic the recovery time covers
+  FrameTotals frames;              ///< since the rig was built, after the final drain
+};
+
+}  // namespace harness::faults
