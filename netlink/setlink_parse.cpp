@@ -29,18 +29,22 @@ class VfReader {
     if (a == nullptr) return std::optional<T>{};
     auto v = set_.read<T>(a, name);
     if (!v) return std::unexpected(v.error());
-    if (vf_ && *vf_ != v->vf) {
+    if (has_vf_ && vf_ != v->vf) {
       return std::unexpected(invalid(
-          fmt::format("{}: {} names VF {} next to VF {}", set_.where(), name, v->vf, *vf_)));
+          fmt::format("{}: {} names VF {} next to VF {}", set_.where(), name, v->vf, vf_)));
     }
     vf_ = v->vf;
+    has_vf_ = true;
     return std::optional<T>(*v);
   }
-  std::optional<uint32_t> vf() const { return vf_; }
+  std::optional<uint32_t> vf() const { return has_vf_ ? std::optional<uint32_t>(vf_) : std::nullopt; }
 
  private:
   const AttrSet& set_;
-  std::optional<uint32_t> vf_;
+  // Not a std::optional: GCC 12 reports its value as maybe uninitialized once this is inlined
+  // into a larger unit (a false positive, but -Werror).
+  uint32_t vf_ = 0;
+  bool has_vf_ = false;
 };
 
 std::expected<void, Error> read_vlan_list(const AttrSet& set, VfReader& r, VfChange& c) {

@@ -7,13 +7,13 @@
 
 #include "datapath/eal.hpp"
 #include "harness/faults/scenarios.hpp"
+#include "tools/sim_report.hpp"
 
 namespace tools {
 
 namespace hf = harness::faults;
 
 namespace {
-double ms(hal::Nanos d) { return static_cast<double>(d.count()) / 1e6; }
 
 std::string counters_text(const std::map<std::string, uint64_t>& m) {
   std::string s;

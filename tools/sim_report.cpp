@@ -43,7 +43,6 @@ Row make_row(harness::SimHost& host, unsigned i) {
              std::string(pf::to_string(info.link_state))};
 }
 
-double ms(hal::Nanos d) { return static_cast<double>(d.count()) / 1e6; }
 
 }  // namespace
 

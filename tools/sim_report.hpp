@@ -10,6 +10,9 @@
 
 namespace tools {
 
+/// `d` in milliseconds, for reports.
+inline double ms(hal::Nanos d) { return static_cast<double>(d.count()) / 1e6; }
+
 /// The bring-up summary and a row per VF (id, BDF, MAC and whether admin-set, VLAN, trust,
 /// spoofchk, link, negotiated API, queues, state), as aligned text.
 std::string format_table(harness::SimHost& host, const harness::BringUpReport& report);

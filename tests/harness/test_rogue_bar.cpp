@@ -15,7 +15,6 @@ namespace pfr = hal::ixgbe::pf;
 
 namespace {
 
-constexpr unsigned kRogue = 2;
 constexpr unsigned kNoPool = 63;  // snapshot everything: no pool of this rig is masked out
 
 /// Offsets a rogue would try: right past its BAR, where the next VF's BAR would follow, the

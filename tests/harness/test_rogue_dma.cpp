@@ -20,8 +20,6 @@ namespace pfr = hal::ixgbe::pf;
 
 namespace {
 
-constexpr unsigned kRogue = 2;
-const hal::MacAddr kRogueMac = mac(9, 2);
 const std::vector<uint8_t> kSecret = {'V', 'I', 'C', 'T', 'I', 'M', '-', 'S', 'E', 'C', 'R', 'E', 'T'};
 constexpr uint64_t kVictimIova = 0x3A000000;  // in VF 0's domain
 constexpr uint64_t kPfIova = 0x3B000000;      // in the PF's domain

@@ -19,8 +19,6 @@ namespace w0 = mbx::word0;
 
 namespace {
 
-constexpr unsigned kRogue = 2;
-
 struct RoundTrips {
   hal::Nanos time{};
   uint64_t passes = 0;

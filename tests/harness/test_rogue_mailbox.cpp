@@ -18,8 +18,6 @@ namespace w0 = mbx::word0;
 
 namespace {
 
-constexpr unsigned kRogue = 2;
-
 /// Three guests (VFs 0, 1, 3) with a MAC, VLANs and multicast of their own; VF 2 is the rogue's.
 void configure_guests(RogueRig& r) {
   for (unsigned v : {0u, 1u, 3u}) {

@@ -47,6 +47,11 @@ inline hal::MacAddr mac(uint8_t a, uint8_t last) {
   return hal::MacAddr({0x02, 0x5a, 0x00, 0x00, a, last});
 }
 
+/// The VF the rogue tests give to the rogue (its neighbours on both sides are guests).
+inline constexpr unsigned kRogue = 2;
+/// The MAC the data-path rogue tests give the rogue.
+inline const hal::MacAddr kRogueMac = mac(9, 2);
+
 inline pf::PfOptions pf_options() {
   pf::PfOptions o;
   o.mac = kPfMac;

@@ -15,8 +15,6 @@ using sim::TapPoint;
 
 namespace {
 
-constexpr unsigned kRogue = 2;
-const hal::MacAddr kRogueMac = mac(9, 2);
 constexpr uint16_t kTpid = 0x8100;
 
 /// Guests on VFs 0, 1 and 3 (their drivers' own MACs), the rogue on VF 2 under an

@@ -15,9 +15,7 @@ using sim::TapPoint;
 
 namespace {
 
-constexpr unsigned kRogue = 2;
 constexpr uint16_t kPortVlan = 100;
-const hal::MacAddr kRogueMac = mac(9, 2);
 constexpr uint16_t kQ = 0x8100, kAd = 0x88A8;
 
 /// The outer tag of a frame on the wire, if it starts with TPID 0x8100.
