@@ -6,7 +6,9 @@
 #include <linux/rtnetlink.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cstring>
 #include <exception>
 
@@ -160,9 +162,16 @@ size_t SimDaemon::poll() {
 }
 
 size_t SimDaemon::poll_locked() {
+  idle_bound_ = opts_.idle_timeout;
   // step(): the PF's mailbox service and every guest's watchdog (the tick only moves a
   // stepped host's clock; this one runs on the real clock).
   size_t work = host_->step(hal::Nanos{0});
+  // A request the flood guard holds raises no new interrupt: the loop must not sleep past
+  // the time it gets its token.
+  if (const std::optional<hal::Nanos> due = host_->pf().next_service_due()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*due - host_->clock().now());
+    idle_bound_ = std::clamp(left, std::chrono::milliseconds::zero(), opts_.idle_timeout);
+  }
   work += host_->device().poll_once();
   drain_memory_wire();
   const hal::Nanos now = host_->clock().now();

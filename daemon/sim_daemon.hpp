@@ -78,7 +78,9 @@ class SimDaemon final : public RequestHandler {
   void on_request(Connection& c, std::span<const std::byte> datagram) override;
   void on_close(Connection& c) override;
   size_t poll() override;
-  std::chrono::milliseconds idle_timeout() const override { return opts_.idle_timeout; }
+  /// opts.idle_timeout, or less when the PF's next_service_due() comes sooner (a request the
+  /// flood guard holds raises no interrupt): as the last poll() found it.
+  std::chrono::milliseconds idle_timeout() const override { return idle_bound_; }
 
   /// Ends every capture (each client gets its NLMSG_DONE), records daemon_stopped with
   /// `why`, stops the guests' data paths and disables the VFs (numvfs 0). Call once, before
@@ -154,6 +156,8 @@ class SimDaemon final : public RequestHandler {
 
   SimDaemonOptions opts_;
   std::mutex mu_;  ///< the host lock: poll(), on_request(), on_close() and the providers
+  /// What idle_timeout() answers; set by every poll() (server thread only).
+  std::chrono::milliseconds idle_bound_{10};
   EventJournal journal_;
   std::unique_ptr<harness::SimHost> host_;
   harness::OpenedWire wire_;

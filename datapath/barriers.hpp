@@ -25,9 +25,15 @@
 // In a TSan build the same orders come from operations it does see: the DD word is read with
 // an acquire load, and the doorbell that follows dma_wmb() is a release read-modify-write in the
 // simulated device. Real hardware builds never take this path.
+// GCC says so with __SANITIZE_THREAD__, clang with __has_feature(thread_sanitizer).
 #if defined(__SANITIZE_THREAD__)
 #define SRIOVKIT_TSAN_BUILD 1
-#else
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SRIOVKIT_TSAN_BUILD 1
+#endif
+#endif
+#ifndef SRIOVKIT_TSAN_BUILD
 #define SRIOVKIT_TSAN_BUILD 0
 #endif
 

@@ -260,23 +260,41 @@ RxQueue::RxQueue(RxQueue&& o) noexcept
       alloc_failures_(o.alloc_failures_),
       waiter_(o.waiter_) {}
 
-RxQueue::~RxQueue() { release(); }
+RxQueue::~RxQueue() { (void)close(); }
 
-void RxQueue::release() noexcept {
-  if (bar_ == nullptr) return;
+RxCloseCounts RxQueue::close(bool stop_device) noexcept {
+  RxCloseCounts c;
+  if (bar_ == nullptr) return c;
   // Stop the device first (datasheet 4.6.7: clear ENABLE, wait until it reads back clear),
   // so no DMA reaches a buffer after it went back to the pool. A device that is gone or a
   // queue a VF reset already cleared reads back at once.
-  bar_->clear_bits(regs_.rxdctl, ix::rxdctl::kEnable);
-  (void)detail::wait_ctl_bit(*bar_, regs_.rxdctl, ix::rxdctl::kEnable, false, waiter_);
+  if (stop_device) {
+    bar_->clear_bits(regs_.rxdctl, ix::rxdctl::kEnable);
+    (void)detail::wait_ctl_bit(*bar_, regs_.rxdctl, ix::rxdctl::kEnable, false, waiter_);
+  }
+  // The completed descriptors rx_burst has not reached: from next_ while DD is set, over the
+  // slots that still hold a buffer (the held ones before next_ have none).
+  const auto posted = static_cast<uint16_t>(size_ - nb_hold_);
+  for (uint16_t k = 0; k < posted; ++k) {
+    const auto i = static_cast<uint16_t>((next_ + k) & mask_);
+    const uint32_t staterr = load_dma_word(ring_[i].wb.status_error);
+    if ((staterr & ix::rxd_stat::kDd) == 0 || sw_ring_[i] == nullptr) break;
+    if ((staterr & ix::rxd_stat::kEop) != 0) ++c.frames;
+  }
   if (first_seg_ != nullptr) {
     last_seg_->next = nullptr;
-    rte_pktmbuf_free(first_seg_);
+    c.mbufs += first_seg_->nb_segs;
+    rte_pktmbuf_free(std::exchange(first_seg_, nullptr));
+    last_seg_ = nullptr;
   }
   for (uint16_t i = 0; sw_ring_ && i < size_; ++i) {
-    if (sw_ring_[i] != nullptr) rte_pktmbuf_free_seg(sw_ring_[i]);
+    if (sw_ring_[i] != nullptr) {
+      rte_pktmbuf_free_seg(std::exchange(sw_ring_[i], nullptr));
+      ++c.mbufs;
+    }
   }
   bar_ = nullptr;
+  return c;
 }
 
 }  // namespace dp

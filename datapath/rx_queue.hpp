@@ -39,9 +39,16 @@ struct RxQueueOptions {
   hal::Waiter* waiter = nullptr;
 };
 
+/// What RxQueue::close() found in the ring when it freed it.
+struct RxCloseCounts {
+  uint32_t mbufs = 0;   ///< mbufs returned to the pool (posted, completed, a partial frame)
+  /// Frames the device had completed (DD on their EOP descriptor) that rx_burst never returned.
+  uint32_t frames = 0;
+};
+
 /// A receive queue of one function (a VF, or the PF's default pool). Move-only; destruction
-/// clears RXDCTL.ENABLE (bounded wait) and returns every mbuf the queue still owns to its pool,
-/// then frees the ring memory.
+/// (or close()) clears RXDCTL.ENABLE (bounded wait) and returns every mbuf the queue still owns
+/// to its pool, then frees the ring memory.
 ///
 /// The mempool must outlive the queue and be mapped into the function's DMA domain (DmaMapping)
 /// for the queue's whole life; the function must outlive it too.
@@ -102,6 +109,12 @@ class RxQueue {
   uint64_t alloc_failures() const { return alloc_failures_; }
   /// Reads RXDCTL: false once the device stopped the queue (a DMA fault, a VF reset). Cold.
   bool enabled() const;
+  /// Returns every mbuf the queue owns to the pool and counts the frames the device completed
+  /// (DD set) that were never read. With `stop_device` it first clears RXDCTL.ENABLE and waits
+  /// for the read-back, as the destructor does; without, it touches no register (the function
+  /// was reset and its owner is gone). The queue is inert afterwards (rx_burst must not be
+  /// called). A second call returns zeros.
+  RxCloseCounts close(bool stop_device = true) noexcept;
 
  private:
   RxQueue() = default;
@@ -111,7 +124,6 @@ class RxQueue {
   void refill();
   /// The doorbell: every RDT write goes through here (setup, first fill, refills).
   void write_tail(uint32_t tail) { bar_->write(rdt_, tail); }
-  void release() noexcept;
 
   hal::RegisterIo* bar_ = nullptr;  // null once moved from
   hal::Reg32 rdt_{0};               // cached doorbell (regs_.rdt)

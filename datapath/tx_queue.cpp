@@ -257,17 +257,49 @@ TxQueue::TxQueue(TxQueue&& o) noexcept
       free_thresh_(o.free_thresh_),
       waiter_(o.waiter_) {}
 
-TxQueue::~TxQueue() { release(); }
+TxQueue::~TxQueue() { (void)close(); }
 
-void TxQueue::release() noexcept {
-  if (bar_ == nullptr) return;
+TxCloseCounts TxQueue::close(bool stop_device) noexcept {
+  TxCloseCounts c;
+  if (bar_ == nullptr) return c;
   // Stop the device before its buffers go back to their pools (datasheet 4.6.8).
-  bar_->clear_bits(regs_.txdctl, ix::txdctl::kEnable);
-  (void)detail::wait_ctl_bit(*bar_, regs_.txdctl, ix::txdctl::kEnable, false, waiter_);
+  if (stop_device) {
+    bar_->clear_bits(regs_.txdctl, ix::txdctl::kEnable);
+    (void)detail::wait_ctl_bit(*bar_, regs_.txdctl, ix::txdctl::kEnable, false, waiter_);
+  }
+  const auto first = static_cast<uint16_t>((last_cleaned_ + 1) & mask_);
+  const auto in_use = static_cast<uint16_t>((tail_ - first) & mask_);
+  // Descriptors [first, first + done) are the ones the device reported done.
+  uint16_t done = 0;
+  if (head_wb_ != nullptr) {
+    const uint32_t head = load_dma_word(*head_wb_);
+    if (head <= mask_) done = std::min(in_use, static_cast<uint16_t>((head - first) & mask_));
+  } else {
+    for (uint16_t k = 0; k < in_use; ++k) {
+      const auto i = static_cast<uint16_t>((first + k) & mask_);
+      if (sw_ring_[i].last_id == i && (load_dma_word(ring_[i].wb.status) & ix::txd_olinfo::kStaDd) != 0) {
+        done = static_cast<uint16_t>(k + 1);
+      }
+    }
+  }
+  dma_rmb();  // pairs with the device's release store of DD or the head word
+  for (uint16_t k = 0; k < in_use; ++k) {
+    const auto i = static_cast<uint16_t>((first + k) & mask_);
+    Entry& e = sw_ring_[i];
+    if (e.mbuf == nullptr) continue;
+    if (e.last_id == i) {
+      ++c.packets;
+      if (k < done) ++c.completed;
+    }
+    rte_pktmbuf_free_seg(e.mbuf);
+    e.mbuf = nullptr;
+  }
+  // Nothing else should hold an mbuf (cleanup nulls what it frees); free it all the same.
   for (uint16_t i = 0; sw_ring_ && i < size_; ++i) {
-    if (sw_ring_[i].mbuf != nullptr) rte_pktmbuf_free_seg(sw_ring_[i].mbuf);
+    if (sw_ring_[i].mbuf != nullptr) rte_pktmbuf_free_seg(std::exchange(sw_ring_[i].mbuf, nullptr));
   }
   bar_ = nullptr;
+  return c;
 }
 
 }  // namespace dp

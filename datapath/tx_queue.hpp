@@ -48,9 +48,20 @@ struct TxQueueOptions {
   hal::Waiter* waiter = nullptr;
 };
 
+/// What TxQueue::close() found in the ring when it freed it.
+struct TxCloseCounts {
+  /// Packets whose mbufs close() freed, sent or not (what tx_burst took and cleanup had not
+  /// freed yet).
+  uint32_t packets = 0;
+  /// Of those, the packets the device had reported done: before the written-back head with
+  /// head write-back, else at or before the last descriptor with DD. Without head write-back a
+  /// packet after the last RS descriptor counts as not done even if the device sent it.
+  uint32_t completed = 0;
+};
+
 /// A transmit queue of one function (a VF, or the PF's default pool). Move-only; destruction
-/// clears TXDCTL.ENABLE (bounded wait) and frees every mbuf the queue still owns (sent or not),
-/// then frees the ring memory.
+/// (or close()) clears TXDCTL.ENABLE (bounded wait) and frees every mbuf the queue still owns
+/// (sent or not), then frees the ring memory.
 ///
 /// Every mbuf given to tx_burst must come from a pool mapped into the function's DMA domain
 /// while the queue may still send it. The function must outlive the queue.
@@ -95,6 +106,14 @@ class TxQueue {
   /// packet that does not fit now always fits once the device completes what is queued.
   uint16_t max_segments() const { return max_segments_; }
 
+  /// Frees every mbuf the queue still owns and says how many packets that was and how many
+  /// of them the device had completed. With `stop_device` it first clears TXDCTL.ENABLE and
+  /// waits for the read-back, as the destructor does; without, it touches no register (the
+  /// function was reset and its owner is gone: a dead VM's memory being torn down). The queue
+  /// is inert afterwards (tx_burst must not be called; destruction does nothing more). A
+  /// second call returns zeros.
+  TxCloseCounts close(bool stop_device = true) noexcept;
+
   /// Frees what the device has completed, as tx_burst does when the ring runs low; returns the
   /// number of descriptors freed. For callers that want their mbufs back while the queue idles.
   uint16_t cleanup();
@@ -125,7 +144,6 @@ class TxQueue {
   void free_range(uint16_t to);
   /// The doorbell: every TDT write goes through here (setup and tx_burst).
   void write_tail(uint32_t tail) { bar_->write(tdt_, tail); }
-  void release() noexcept;
 
   hal::RegisterIo* bar_ = nullptr;  // null once moved from
   hal::Reg32 tdt_{0};               // cached doorbell (regs_.tdt)

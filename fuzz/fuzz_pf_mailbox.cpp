@@ -14,14 +14,17 @@
 //
 // Invariants (any violation aborts): the PF neither crashes nor holds a VF's buffer between
 // passes; every request is answered exactly once (ACK or NACK, the reply naming the request's
-// id) or counted as ignored, or held by the flood guard (unread, REQ pending), except one the
-// VF kept locked, which must show as a mailbox error
-// (unless the VF flooded and it was dropped over its rate, or the VF's event budget left the
-// error out of the log, which left_out() counts); a record adds a bounded number
-// of events; no other VF's state changes, nor the target VF's administrator settings, except
-// the link state the flood guard takes from a flooding VF (with its event).
+// id) or counted as ignored. One the flood guard holds (unread, REQ pending) is served later:
+// the record then lets the time of one token pass (max(1/rate, reset_period)) and runs passes
+// until the PF reads it, and checks its answer as above. A request the VF kept locked is
+// either held (unread, REQ pending, no event) or shows as a mailbox error (unless the VF's
+// event budget left the error out of the log, which left_out() counts); a record adds a
+// bounded number of events; no other VF's state changes, nor the target VF's administrator
+// settings, except the link state the flood guard takes from a flooding VF (with its event).
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -44,6 +47,10 @@ inline constexpr uint8_t kKeepLock = 1u << 5;
 inline constexpr uint8_t kNoTime = 1u << 6;
 inline constexpr uint8_t kLongPause = 1u << 7;
 }  // namespace rec
+
+/// Passes a held request gets to be served once its token's time has passed: one is enough
+/// (its buckets conform then); more would hide a guard that keeps holding it.
+constexpr int kHeldServePasses = 2;
 
 /// Enough for a flood to be reported and disabled (pf_mailbox_rig.cpp's policy); more add
 /// nothing libFuzzer could not reach with fewer, and cost time.
@@ -79,9 +86,16 @@ bool guard_acted(const pf::EventLog& log, uint64_t from, unsigned vf) {
 struct Session {
   explicit Session(uint8_t setup) : rig(setup) {}
   fuzz::PfMailboxRig rig;
-  /// VFs that have sent a record without time passing: they may be over the guard's rate.
+  /// VFs that have sent a record without time passing, or had a request held: they may be
+  /// over the guard's rate (VF_RESETs 2 ms apart are over its reset rate), so reported or
+  /// disabled by it.
   std::array<bool, fuzz::PfMailboxRig::kManyVfs> flooded{};
   unsigned flooders = 0;
+
+  void mark_flooder(unsigned vf) {
+    flooders += !flooded[vf];
+    flooded[vf] = true;
+  }
   /// VFs whose request the flood guard held when the current record began: any pass may serve
   /// it, so their own state may move during another VF's record.
   std::array<bool, fuzz::PfMailboxRig::kManyVfs> held{};
@@ -157,8 +171,7 @@ void run_record(Session& s, uint8_t flags, std::span<const uint32_t> words) {
   check(rig.vf(vf).take_lock(), "the PF holds VF {}'s buffer between service passes", vf);
   rig.vf(vf).post(words, keep_lock);
   if (flags & rec::kNoTime) {
-    s.flooders += !s.flooded[vf];
-    s.flooded[vf] = true;
+    s.mark_flooder(vf);
   } else {
     rig.tick((flags & rec::kLongPause) ? 1000 : 2);
   }
@@ -166,27 +179,53 @@ void run_record(Session& s, uint8_t flags, std::span<const uint32_t> words) {
   if (keep_lock) rig.vf(vf).release();
 
   const pf::VfCounters& b = before[vf].counters;
-  const pf::VfCounters a = pf.vf_info(hal::VfId(vf)).counters;
+  pf::VfCounters a = pf.vf_info(hal::VfId(vf)).counters;
+  const auto nothing_read = [&] {
+    return a.messages == b.messages && a.acks == b.acks && a.nacks == b.nacks &&
+           a.ignored == b.ignored;
+  };
+  // The flood guard held the request over the rate: nothing read, REQ still pending.
+  const bool held = nothing_read() && rig.request_pending(vf);
+  if (held) s.mark_flooder(vf);
+  // An FLR runs first in the pass and forces VFU free (RVFU), so only a lock kept without one
+  // keeps the PF out.
+  const bool locked_out = keep_lock && !(flags & rec::kFlr);
+  bool served_later = false;
+  if (held && !locked_out && !(flags & rec::kFlr)) {
+    // Held, not forgotten: once its token's time has passed, the next pass serves it.
+    const pf::MailboxFloodPolicy& p = rig.policy();
+    const hal::Nanos token = hal::Nanos(std::chrono::seconds(1)) /
+                             std::max(p.rate_per_s, pf::MailboxFloodPolicy::kMinRatePerS);
+    const hal::Nanos wait =
+        std::max(token, std::min(p.reset_period, pf::MailboxFloodPolicy::kMaxResetPeriod));
+    for (int i = 0; i < kHeldServePasses && rig.request_pending(vf); ++i) {
+      rig.advance(wait);
+      pf.service_once();
+    }
+    check(!rig.request_pending(vf), "VF {}'s held request was not served {} ms later", vf,
+          std::chrono::duration_cast<std::chrono::milliseconds>(wait).count() *
+              kHeldServePasses);
+    a = pf.vf_info(hal::VfId(vf)).counters;
+    served_later = true;
+  }
   const uint64_t reads = a.messages - b.messages;
   const uint64_t answered = (a.acks - b.acks) + (a.nacks - b.nacks);
   const uint64_t ignored = a.ignored - b.ignored;
-  // An FLR runs first in the pass and forces VFU free (RVFU), so only a lock kept without one
-  // keeps the PF out.
-  if (keep_lock && !(flags & rec::kFlr)) {
+  if (locked_out) {
     check(reads == 0 && answered == 0 && ignored == 0,
           "VF {} kept its lock, yet the PF read {} and answered {}", vf, reads, answered);
-    // Over its rate the request is charged and dropped without an event per request; and the
-    // PF's per-VF event budget may leave the error out (counted in left_out()).
-    check(logged_since(log, seq, pf::EventCode::kMailboxError, vf) || s.flooded[vf] ||
+    // Held by the guard (unread, REQ pending: served once the VF lets go and its token is
+    // there), or the PF tried to read it and logged why not; the PF's per-VF event budget may
+    // leave that error out (counted in left_out()).
+    check(held || logged_since(log, seq, pf::EventCode::kMailboxError, vf) ||
               log.left_out() > left_out,
           "VF {}'s unread request left no mailbox error", vf);
   } else {
-    // The flood guard may hold a request over the rate: nothing read, REQ still pending; it is
-    // served in a later pass (a later record of this VF then reads it, or its own new words).
-    const bool held = reads == 0 && answered == 0 && ignored == 0 && rig.request_pending(vf);
-    check(held || reads == 1, "VF {}'s request read {} times", vf, reads);
-    check(held || answered + ignored == 1, "VF {}'s request answered {} times, ignored {}", vf,
-          answered, ignored);
+    // After an FLR a held request is left to later records (a later pass serves it).
+    const bool still_held = held && !served_later;
+    check(still_held || reads == 1, "VF {}'s request read {} times", vf, reads);
+    check(still_held || answered + ignored == 1, "VF {}'s request answered {} times, ignored {}",
+          vf, answered, ignored);
   }
   const uint16_t id = words.empty() ? 0 : mbx::word0::id(words[0]);
   // A reply not delivered is a mailbox error, possibly left out of the log by its budget.
@@ -208,7 +247,10 @@ void run_record(Session& s, uint8_t flags, std::span<const uint32_t> words) {
     check(now.counters.nacks - c.nacks <= (now.clear_to_send ? 0u : 1u),
           "VF {}'s ACK drew {} NACKs", vf, now.counters.nacks - c.nacks);
   }
-  check(log.total() - seq <= kMaxEventsPerRecord + 2 * s.flooders,
+  // Serving a held request later is a second round: its own events, and the flood reports
+  // the time it let pass may bring.
+  const uint64_t rounds = served_later ? 2 : 1;
+  check(log.total() - seq <= rounds * (kMaxEventsPerRecord + 2 * s.flooders),
         "one request of VF {} logged {} events", vf, log.total() - seq);
   check(log.size() <= log.capacity(), "event log past its capacity");
   check_others_unchanged(s, before, vf, seq);

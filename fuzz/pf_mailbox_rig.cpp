@@ -77,7 +77,8 @@ PfMailboxRig::PfMailboxRig(uint8_t flags)
     : dev_(sim::Device82599::create(device_config(clock_))),
       waiter_(clock_, {}),
       pf_(dev_->pf(), clock_, waiter_, options(flags)),
-      num_vfs_((flags & setup::kManyVfs) ? kManyVfs : kFewVfs) {
+      num_vfs_((flags & setup::kManyVfs) ? kManyVfs : kFewVfs),
+      policy_(options(flags).mailbox_flood) {
   require(pf_.init(), "init");
   require(pf_.set_num_vfs(num_vfs_), "set_num_vfs");
   for (unsigned v = 0; v < num_vfs_; ++v) {

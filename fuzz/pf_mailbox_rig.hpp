@@ -76,6 +76,10 @@ class PfMailboxRig {
   bool request_pending(unsigned vf);
   /// Lets `ms` milliseconds of the PF's time pass (a VF's requests are spread in time).
   void tick(unsigned ms = 1) { clock_.advance(std::chrono::milliseconds(ms)); }
+  /// Lets `d` of the PF's time pass.
+  void advance(hal::Nanos d) { clock_.advance(d); }
+  /// The flood policy the PF runs with (set up by the constructor).
+  const pf::MailboxFloodPolicy& policy() const { return policy_; }
 
  private:
   hal::ManualClock clock_;
@@ -83,6 +87,7 @@ class PfMailboxRig {
   hal::SteppingWaiter waiter_;
   pf::PfDriver pf_;
   unsigned num_vfs_;
+  pf::MailboxFloodPolicy policy_;
   std::array<std::unique_ptr<RawVf>, kManyVfs> vfs_;
 };
 

@@ -142,7 +142,9 @@ std::expected<std::unique_ptr<VfPort>, std::string> VfPort::attach(hal::PciFunct
 }
 
 DatapathHost::DatapathHost(const DatapathHostOptions& opts)
-    : dev_(sim::Device82599::create()),
+    // The device's time is the host's (its TX rate limiter): clock_ is declared first, so it
+    // outlives the device.
+    : dev_(sim::Device82599::create(sim::DeviceConfig{.clock = &clock_})),
       pf_waiter_(clock_, nullptr),
       vf_waiter_(clock_, [this] { pf_->service_once(); }) {
   pf::PfOptions pf_opts;

@@ -1,5 +1,7 @@
 #include "harness/sim_host.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "hal/event_waiter.hpp"
@@ -211,8 +213,16 @@ void SimHost::pf_thread_loop() {
   const hal::EventFd& irq = pf_->interrupt();
   while (!stop_.load(std::memory_order_acquire)) {
     if (!opts_.pf_busy_poll) {
-      // The mailbox interrupt wakes the thread; the timeout bounds a missed wake-up.
-      if (irq.wait(std::chrono::milliseconds(1))) irq.drain();
+      // The mailbox interrupt wakes the thread, or the time a request the flood guard holds
+      // gets its token (it raises no new interrupt); the 1 ms cap bounds a missed wake-up.
+      hal::Nanos sleep = std::chrono::milliseconds(1);
+      {
+        std::lock_guard lock(pf_mu_);
+        if (const auto due = pf_->next_service_due()) {
+          sleep = std::clamp(*due - clock_->now(), hal::Nanos::zero(), sleep);
+        }
+      }
+      if (sleep > hal::Nanos::zero() && irq.wait(sleep)) irq.drain();
     }
     // Drain what is pending, but let stop() through even if a VF floods the mailbox.
     while (!stop_.load(std::memory_order_acquire) && service_pf_once() != 0) {

@@ -14,10 +14,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr hal::Nanos kMinReportInterval = milliseconds(1);
-
 hal::Nanos report_interval(const MailboxFloodPolicy& p) {
-  return std::max(p.report_interval, kMinReportInterval);
+  // PfDriver::init() refuses a shorter one (MailboxFloodPolicy::validate()); this only keeps
+  // the arithmetic sane for a policy that was never validated.
+  return std::max(p.report_interval, MailboxFloodPolicy::kMinReportInterval);
 }
 
 /// The emission interval of a bucket refilled `rate` times a second (0: no limit).
@@ -36,12 +36,16 @@ hal::Nanos reset_interval(const MailboxFloodPolicy& p) {
   return std::min(p.reset_period, MailboxFloodPolicy::kMaxResetPeriod);
 }
 
-/// GCRA: whether an arrival at `now` fits a bucket of `burst` refilled every `t`, whose state
-/// is `tat`. A zero or negative `t` is no limit.
+/// GCRA: the earliest time an arrival fits a bucket of `burst` refilled every `t`, whose state
+/// is `tat`. A zero or negative `t` is no limit (any time fits).
+hal::Nanos conforms_from(hal::Nanos tat, hal::Nanos t, uint32_t burst) {
+  if (t <= hal::Nanos::zero()) return hal::Nanos::min();
+  return tat - t * (std::max<uint32_t>(burst, 1) - 1);
+}
+
+/// GCRA: whether an arrival at `now` fits (conforms_from).
 bool conforms(hal::Nanos tat, hal::Nanos now, hal::Nanos t, uint32_t burst) {
-  if (t <= hal::Nanos::zero()) return true;
-  const hal::Nanos tolerance = t * (std::max<uint32_t>(burst, 1) - 1);
-  return tat - now <= tolerance;
+  return now >= conforms_from(tat, t, burst);
 }
 
 /// Takes one token (after conforms() said yes). A bucket that has been refilling since `tat`
@@ -174,6 +178,7 @@ Admission admit_request(PfCore& c, hal::VfId vf, uint32_t word0) {
   }
   if (!g.holding) {
     g.holding = true;
+    g.hold_reset = reset;
     g.hold_since = now;
     if (!g.window_open) open_window(g, now);
     ++g.window_delayed;
@@ -202,6 +207,45 @@ size_t poll_mailbox_guard(PfCore& c, hal::VfId vf) {
     c.log(vf, EventCode::kVfEventsLeftOut,
           "VF {}: {} event(s) caused by its requests left out over the last {} ms (budget "
           "{}/s, burst {})",
+          vf.value(), g.events_left_out, ms(now - g.events_left_since),
+          c.opts.mailbox_flood.event_rate_per_s, c.opts.mailbox_flood.event_burst);
+    g.events_left_out = 0;
+    ++recorded;
+  }
+  return recorded;
+}
+
+std::optional<hal::Nanos> mailbox_guard_due(const PfCore& c, hal::VfId vf) {
+  const MailboxGuardState& g = c.vf(vf).guard;
+  const MailboxFloodPolicy& p = c.opts.mailbox_flood;
+  const hal::Nanos interval = report_interval(p);
+  std::optional<hal::Nanos> due;
+  const auto earliest = [&due](hal::Nanos t) { due = due ? std::min(*due, t) : t; };
+  if (g.holding) {
+    hal::Nanos ready = conforms_from(g.tat, request_interval(p), p.burst);
+    if (g.hold_reset) {
+      ready = std::max(ready, conforms_from(g.reset_tat, reset_interval(p), p.reset_burst));
+    }
+    earliest(ready);
+  }
+  if (g.window_open) earliest(g.window_start + interval);
+  if (g.events_left_out != 0) earliest(g.events_left_since + interval);
+  return due;
+}
+
+size_t flush_mailbox_guard(PfCore& c, hal::VfId vf) {
+  MailboxGuardState& g = c.vf(vf).guard;
+  const hal::Nanos now = c.clock.now();
+  size_t recorded = 0;
+  if (g.window_open) {
+    end_hold(g, now, report_interval(c.opts.mailbox_flood));
+    recorded += report_window(c, vf, now - g.window_start);
+    g.window_open = false;
+  }
+  if (g.events_left_out != 0) {
+    c.log(vf, EventCode::kVfEventsLeftOut,
+          "VF {}: {} event(s) caused by its requests left out over the last {} ms (budget "
+          "{}/s, burst {}); reported early: the VFs are being disabled or re-enabled",
           vf.value(), g.events_left_out, ms(now - g.events_left_since),
           c.opts.mailbox_flood.event_rate_per_s, c.opts.mailbox_flood.event_burst);
     g.events_left_out = 0;

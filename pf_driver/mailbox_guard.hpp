@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "hal/clock.hpp"
 #include "hal/types.hpp"
@@ -38,8 +39,8 @@ namespace pf {
 struct PfCore;
 struct VfState;
 
-/// The guard's memory of one VF. Lives in VfState, so enabling or disabling VFs starts it over;
-/// FLRs and PF resets do not.
+/// The guard's memory of one VF. Lives in VfState, so enabling or disabling VFs starts it over
+/// (after flush_mailbox_guard() has logged what it owed); FLRs and PF resets do not.
 struct MailboxGuardState {
   /// GCRA's theoretical arrival times: a bucket is full again at its tat; a request fits
   /// while tat - now <= (burst - 1) * emission interval.
@@ -47,6 +48,7 @@ struct MailboxGuardState {
   hal::Nanos reset_tat{};  ///< the VF_RESET bucket (reset_period, reset_burst)
   // ---- The request being held (left pending until its tokens are there).
   bool holding = false;
+  bool hold_reset = false;  ///< the held request is a VF_RESET (it needs a reset token too)
   hal::Nanos hold_since{};  ///< when it started waiting (or the current window opened)
   // ---- The report window: opened by a hold when none is open, closed (and reported)
   // report_interval later; reopened at once if a request is still held then.
@@ -123,6 +125,16 @@ void install_event_gate(PfCore& c);
 /// flooding windows has lasted disable_after, disables the VF (kMailboxFloodDisabled); reports
 /// events left out for an interval in one kVfEventsLeftOut. Returns the events it recorded.
 size_t poll_mailbox_guard(PfCore& c, hal::VfId vf);
+
+/// When a service pass next has guard work for `vf` that no interrupt announces: the held
+/// request's tokens are there (it is served then), or a report window or the events left out
+/// are due to be reported. nullopt: nothing is waiting. May be in the past (due now).
+std::optional<hal::Nanos> mailbox_guard_due(const PfCore& c, hal::VfId vf);
+
+/// Records now whatever the guard still owes the log about `vf` (the open report window with
+/// the requests held in it, the events left out): the VFs are being disabled or enabled and
+/// the guard's memory of `vf` is about to be cleared. Returns the events it recorded.
+size_t flush_mailbox_guard(PfCore& c, hal::VfId vf);
 
 /// After an FLR of `vf` was cleaned up: a held request is gone with the function. The buckets,
 /// the flood history and the guard's disable stay: the PF cannot tell an FLR the guest asked

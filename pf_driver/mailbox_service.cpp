@@ -196,6 +196,19 @@ void process_ack(PfCore& c, hal::VfId vf) {
   // NACK so it notices and resets (Linux ixgbe_rcv_ack_from_vf). Not while a ping is owed:
   // the NACK would hold it back, and the VF's ack of that ping gets the NACK.
   if (c.vf(vf).clear_to_send || c.vf(vf).ping_pending) return;
+  // Nor over a request the VF has posted and the PF has not read (one the flood guard holds,
+  // or one posted since this pass looked): the write would clear VFREQ and replace it, and
+  // the VF would read the NACK as its answer. That request's own answer tells the VF to
+  // reset. Checked with PFU held, as try_ping() does, so none can slip in before the write.
+  if (c.mbx.try_lock(vf)) {
+    const unsigned v = vf.value();
+    const uint32_t icr = c.bar0.read(reg::MBVFICR(reg::mbvficr::reg_index(v)));
+    if ((icr & reg::mbvficr::req_bit(v)) != 0) {
+      c.mbx.release_lock(vf);
+      return;
+    }
+  }
+  // PfMailbox::write takes PFU again (a no-op while held; one refused is logged by send()).
   const uint32_t w = mbx::word0::kNack;
   send(c, vf, {&w, 1}, false);
 }

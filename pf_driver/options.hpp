@@ -31,14 +31,18 @@ struct MailboxFloodPolicy {
   static constexpr uint32_t kMinRatePerS = 10;
   /// Above this a held VF_RESET could outlast the same timeout.
   static constexpr hal::Nanos kMaxResetPeriod = std::chrono::milliseconds(500);
+  /// The shortest report interval: the window a flood is judged over must be longer than a
+  /// restore's held requests take (~70 ms at 1000/s with the default burst).
+  static constexpr hal::Nanos kMinReportInterval = std::chrono::milliseconds(100);
 
   /// Requests per second each VF is served in the long run; 0 turns the request limit, the
   /// VF_RESET limit and the disable off (the event budget is separate). Between 1 and
   /// kMinRatePerS it counts as kMinRatePerS.
   uint32_t rate_per_s = 1000;
   /// Requests a VF may send back to back beyond the rate (the bucket's depth); 0 counts as 1.
-  /// A restore after a reset needs up to ~175 (every spare RAR as macvlans, 64 VLANs): the
-  /// part beyond the burst waits one token each, ~50 ms in all at 1000/s.
+  /// A restore after a reset needs up to ~200 (every spare RAR entry as macvlans, 63 VLANs):
+  /// the part beyond the burst waits one token each, and the whole restore takes ~166 ms of
+  /// simulated time at 1000/s (tests/pf/flood_reset_test.cpp).
   uint32_t burst = 128;
   /// VF_RESET runs the PF's most expensive path (clean the VF, re-admit it): besides a
   /// request token it needs one of these, one per reset_period in the long run. A driver
@@ -49,12 +53,15 @@ struct MailboxFloodPolicy {
   /// VF_RESETs a VF may send back to back; 0 counts as 1.
   uint32_t reset_burst = 4;
   /// Requests held for their rate are reported in one kMailboxRateLimited event per VF per
-  /// interval, with the count, never one per request. Below 1 ms it counts as 1 ms.
+  /// interval, with the count, never one per request. It is also the window a flood is judged
+  /// over: at least kMinReportInterval (validate()), so that a burst is never one.
   hal::Nanos report_interval = std::chrono::seconds(1);
   /// A VF whose requests waited for tokens at least half of every report interval, for this
   /// long, is disabled (kMailboxFloodDisabled): RX/TX off and the link reported down, the
-  /// administrator's link state untouched. Zero: never disabled, only held back. Only the
-  /// administrator's set_vf_link_state(auto|enable) re-enables it; no FLR does.
+  /// administrator's link state untouched. Zero: never disabled, only held back; otherwise at
+  /// least two report intervals (validate()): holds that all fall within one interval (a
+  /// restore's) never disable. Only the administrator's set_vf_link_state(auto|enable)
+  /// re-enables it; no FLR does.
   hal::Nanos disable_after = std::chrono::seconds(5);
   /// Events caused by a VF's own mailbox requests (refusals, decode errors, API negotiated,
   /// ...) kept per second in the long run; the rest are counted and reported in one
@@ -68,6 +75,11 @@ struct MailboxFloodPolicy {
   /// The defaults: 1000 requests/s with a burst of 128, a VF_RESET per 200 ms with a burst of
   /// 4, reported each second, disabled after 5 s of flooding; 20 events/s with a burst of 64.
   static constexpr MailboxFloodPolicy recommended() { return MailboxFloodPolicy{}; }
+  /// Why this policy cannot be used, or empty when it can: report_interval below
+  /// kMinReportInterval, a negative duration, or disable_after neither 0 nor at least two
+  /// report intervals. The one check the CLI (tools/flood_args.hpp) and PfDriver::init() use.
+  std::string validate() const;
+
   /// Every limit off: requests served as they come, every event kept.
   static constexpr MailboxFloodPolicy off() {
     MailboxFloodPolicy p;

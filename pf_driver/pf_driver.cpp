@@ -28,6 +28,9 @@ std::expected<void, Refusal> PfDriver::bring_up() {
     return std::unexpected(Refusal{ErrorCode::kInvalidArgument,
                                    fmt::format("MTU {} outside {}..{}", c.opts.mtu, kEthMinMtu, kMaxMtu)});
   }
+  if (std::string why = c.opts.mailbox_flood.validate(); !why.empty()) {
+    return std::unexpected(Refusal{ErrorCode::kInvalidArgument, std::move(why)});
+  }
   if (auto r = reset_device(c.bar0, c.clock, c.waiter, c.opts.reset_timeout); !r) return r;
   // The PF's address: the configured one, else what the EEPROM loaded into RAR 0.
   hal::MacAddr mac = c.opts.mac;
@@ -128,6 +131,9 @@ std::expected<void, Refusal> PfDriver::enable_vfs(unsigned n) {
 void PfDriver::disable_vfs() {
   PfCore& c = *c_;
   const unsigned n = c.num_vfs;
+  // The guard's memory goes with the VF states below: what it still owed the log (requests
+  // held in an open window, events left out) is recorded first, not lost.
+  for (unsigned v = 0; v < n; ++v) (void)flush_mailbox_guard(c, hal::VfId(v));
   // The functions go first, so no VF sees its filters vanish under it.
   SriovCap(c.fn.config()).disable();
   for (unsigned v = 0; v < n; ++v) {
@@ -251,6 +257,17 @@ std::expected<HostPoolLease, Refusal> PfDriver::lease_host_pool() {
 }
 
 size_t PfDriver::service_once() { return service_pass(*c_); }
+
+std::optional<hal::Nanos> PfDriver::next_service_due() const {
+  const PfCore& c = *c_;
+  if (!c.initialized) return std::nullopt;
+  std::optional<hal::Nanos> due;
+  for (unsigned v = 0; v < c.num_vfs; ++v) {
+    const std::optional<hal::Nanos> d = mailbox_guard_due(c, hal::VfId(v));
+    if (d && (!due || *d < *due)) due = d;
+  }
+  return due;
+}
 
 const hal::EventFd& PfDriver::interrupt() const { return c_->fn.vector(kOtherVector); }
 

@@ -11,6 +11,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -44,7 +45,8 @@ class PfDriver {
   /// MAC into RAR 0, RSS, receive globals and the "other" MSI-X vector, then sets
   /// CTRL_EXT.PFRSTD. VFs left enabled by an earlier owner are disabled first. Calling it
   /// again when already up is reset().
-  /// Errors: kInvalidArgument (MTU out of 68..9710, no valid PF MAC), kTimeout (a hardware
+  /// Errors: kInvalidArgument (MTU out of 68..9710, no valid PF MAC, a mailbox flood policy
+  /// MailboxFloodPolicy::validate() refuses: the reason is its text), kTimeout (a hardware
   /// wait ran out; the reason names the step), kNoDevice (the device reads all-ones).
   std::expected<void, Refusal> init();
 
@@ -80,12 +82,24 @@ class PfDriver {
   /// ping). A ping goes out after the VF's message, only while the VF's mailbox holds neither
   /// a request the PF has not read nor a PF message the VF has not read; an owed ping is
   /// retried every pass.
-  /// Returns how many events it handled (0: nothing was pending). Never blocks or allocates
-  /// (a policy hook or event listener may). No-op before init().
+  /// Returns how many events it handled. 0 does not mean nothing is left: a request the flood
+  /// guard holds (MailboxFloodPolicy) stays pending and raises no new interrupt; see
+  /// next_service_due(). Never blocks or allocates (a policy hook or event listener may).
+  /// No-op before init().
   size_t service_once();
 
+  /// When service_once() next has work that no interrupt will announce, on the driver's
+  /// clock: the earliest time a request the flood guard holds gets its token(s) (it is served
+  /// then), or a flood report or a report of events left out is due. nullopt: none (only an
+  /// interrupt brings work). May be at or before now: call service_once() at once. A caller
+  /// that sleeps must wake at the earlier of the interrupt and this time, and call
+  /// service_once() then; after each service_once() (and each admin call) ask again. Not
+  /// covered: the SSVPC spoof counter, read at most once per kSpoofCheckInterval by whichever
+  /// pass comes. Reads driver state only.
+  std::optional<hal::Nanos> next_service_due() const;
+
   /// The eventfd of the PF's "other" MSI-X vector (mailbox, link), for epoll. service_once()
-  /// drains it; after a wake-up, call service_once().
+  /// drains it; after a wake-up, or once next_service_due() is reached, call service_once().
   const hal::EventFd& interrupt() const;
 
   // ---- Administrator (ip link set <pf> vf N ...). Each refuses kNotInitialized before

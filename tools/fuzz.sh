@@ -54,7 +54,8 @@ done
 
 "$root/tools/install-deps.sh" --fuzz
 cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSRIOVKIT_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSRIOVKIT_FUZZ=ON -DBUILD_TESTING=OFF \
+  -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
 cmake --build "$dir" -j"${SRIOVKIT_BUILD_JOBS:-$(nproc)}" --target "${targets[@]}"
 ((build_only)) && exit 0
 

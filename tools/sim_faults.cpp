@@ -22,23 +22,29 @@ std::string counters_text(const std::map<std::string, uint64_t>& m) {
 }
 
 bool row_ok(const hf::FaultResult& f) {
-  return f.recovered && f.config_restored && f.invariant_held && f.problems.empty();
+  return f.recovered && f.config_restored && f.invariant_held && f.problems.empty() && f.frames.in_flight == 0 &&
+         f.frames.bad_delivered == 0;
 }
 }  // namespace
 
 std::string format_fault_table(const std::vector<hf::FaultResult>& rows, uint64_t seed) {
   std::string out = fmt::format("Fault scenarios (seed {}, 4 VFs, simulated time, 100 us ticks)\n", seed);
-  out += fmt::format("{:<20} {:>9} {:>12} {:>9} {:>9} {:>8} {:>7} {:>9} {:>9}\n", "fault", "fault ms", "recovery ms",
-                     "sent", "received", "dropped", "config", "invariant", "result");
+  out += fmt::format("{:<20} {:>9} {:>12} {:>10} {:>9} {:>9} {:>8} {:>7} {:>9} {:>9}\n", "fault", "fault ms",
+                     "recovery ms", "outage ms", "sent", "received", "dropped", "config", "invariant", "result");
   for (const auto& f : rows) {
-    out += fmt::format("{:<20} {:>9.1f} {:>12} {:>9} {:>9} {:>8} {:>7} {:>9} {:>9}\n", f.name, ms(f.fault_duration),
-                       f.recovery ? fmt::format("{:.2f}", ms(*f.recovery)) : std::string("never"), f.frames.sent(),
+    out += fmt::format("{:<20} {:>9.1f} {:>12} {:>10.2f} {:>9} {:>9} {:>8} {:>7} {:>9} {:>9}\n", f.name,
+                       ms(f.fault_duration),
+                       f.recovery ? fmt::format("{:.2f}", ms(*f.recovery)) : std::string("never"), ms(f.outage),
+                       f.frames.sent(),
                        f.frames.received(), f.frames.dropped(), f.config_restored ? "same" : "CHANGED",
                        f.invariant_held ? "held" : "BROKEN", row_ok(f) ? "ok" : "FAILED");
   }
   for (const auto& f : rows) {
-    out += fmt::format("\n{}\n  expected: {}\n  observed: {}\n  drops:    {}\n  MAC:      {}\n", f.name, f.expected,
-                       f.observed, counters_text(f.frames.drops), counters_text(f.frames.mac));
+    std::string outages;
+    for (const auto& [path, gap] : f.path_outages) outages += fmt::format("{}{}={:.2f}", outages.empty() ? "" : " ", path, ms(gap));
+    out += fmt::format("\n{}\n  expected: {}\n  observed: {}\n  drops:    {}\n  MAC:      {}\n  outages:  {} (ms; misdelivered probes {})\n",
+                       f.name, f.expected, f.observed, counters_text(f.frames.drops), counters_text(f.frames.mac),
+                       outages.empty() ? "-" : outages, f.misdelivered);
     if (!f.problems.empty()) out += fmt::format("  problems: {}\n", f.problems);
   }
   return out;
@@ -60,6 +66,11 @@ nlohmann::json faults_json(const std::vector<hf::FaultResult>& rows, uint64_t se
     r["fault_ns"] = f.fault_duration.count();
     r["recovery_ns"] = f.recovery ? nlohmann::json(f.recovery->count()) : nlohmann::json(nullptr);
     r["affected_vfs"] = f.affected;
+    r["outage_ns"] = f.outage.count();
+    r["misdelivered"] = f.misdelivered;
+    nlohmann::json po = nlohmann::json::object();
+    for (const auto& [path, gap] : f.path_outages) po[path] = gap.count();
+    r["path_outage_ns"] = std::move(po);
     r["frames"] = {{"sent", f.frames.sent()},
                    {"received", f.frames.received()},
                    {"dropped", f.frames.dropped()},

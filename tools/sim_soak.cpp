@@ -22,6 +22,30 @@ constexpr const char* kNotWithSoak[] = {
     "--trace-mailbox", "--trace-registers", "--events",    "--vf-mac",      "--vf-vlan",
     "--vf-trust", "--vf-spoofchk"};
 
+/// The flood guard's options (tools/flood_args.hpp): passed through to the soak's PF when the
+/// caller gives add_soak_options their policy, refused with --soak otherwise.
+constexpr const char* kMailboxOptions[] = {
+    "--mailbox-rate",         "--mailbox-burst",           "--mailbox-reset-period",
+    "--mailbox-reset-burst",  "--mailbox-report-interval", "--mailbox-disable-after",
+    "--mailbox-event-rate",   "--mailbox-event-burst",     "--mailbox-guard"};
+
+void exclude(CLI::App& app, SoakArgs& args, const char* name) {
+  if (CLI::Option* o = app.get_option_no_throw(name)) {
+    args.soak->excludes(o);
+    args.soak_iterations->excludes(o);
+  }
+}
+
+/// The flood policy in one phrase, so a run's output says which policy it ran with.
+std::string describe_guard(const pf::MailboxFloodPolicy& p) {
+  if (p.rate_per_s == 0) return "off";
+  using std::chrono::milliseconds;
+  return fmt::format("{}/s burst {}, VF_RESET every {} ms burst {}, disable after {} ms",
+                     p.rate_per_s, p.burst,
+                     std::chrono::duration_cast<milliseconds>(p.reset_period).count(), p.reset_burst,
+                     std::chrono::duration_cast<milliseconds>(p.disable_after).count());
+}
+
 double us(hal::Nanos t) { return std::chrono::duration<double, std::micro>(t).count(); }
 
 std::string replay_hint(const soak::SoakReport& r) {
@@ -157,7 +181,8 @@ bool SoakArgs::requested() const {
          (soak_iterations != nullptr && soak_iterations->count() != 0);
 }
 
-void add_soak_options(CLI::App& app, SoakArgs& args) {
+void add_soak_options(CLI::App& app, SoakArgs& args, const pf::MailboxFloodPolicy* mailbox_flood) {
+  args.mailbox_flood = mailbox_flood;
   args.soak = app.add_option("--soak", args.duration,
                              "run a soak for DURATION (120s, 2m, 30m, 1h): 63 VFs, random admin "
                              "changes, resets, FLRs and traffic, then checks")
@@ -170,11 +195,9 @@ void add_soak_options(CLI::App& app, SoakArgs& args) {
       app.add_option("--soak-iterations", args.iterations,
                      "soak: run exactly N iterations (replays a run with its --seed)")
           ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
-  for (const char* name : kNotWithSoak) {
-    if (CLI::Option* o = app.get_option_no_throw(name)) {
-      args.soak->excludes(o);
-      args.soak_iterations->excludes(o);
-    }
+  for (const char* name : kNotWithSoak) exclude(app, args, name);
+  if (mailbox_flood == nullptr) {
+    for (const char* name : kMailboxOptions) exclude(app, args, name);
   }
 }
 
@@ -188,11 +211,13 @@ int run_soak_main(const SoakArgs& args, unsigned vfs, uint64_t seed, bool json) 
   o.num_vfs = vfs;
   if (args.soak != nullptr && args.soak->count() != 0) o.duration = *soak::parse_duration(args.duration);
   if (args.iterations != 0) o.iterations = args.iterations;
+  if (args.mailbox_flood != nullptr) o.mailbox_flood = *args.mailbox_flood;
   // The seed first, so even a run that never finishes can be replayed.
   std::FILE* head = json ? stderr : stdout;
-  fmt::print(head, "soak: seed {}, {} VFs, {}\n", seed, vfs,
+  fmt::print(head, "soak: seed {}, {} VFs, {}, mailbox guard {}\n", seed, vfs,
              o.iterations ? fmt::format("{} iterations", *o.iterations)
-                          : fmt::format("for {}", args.duration));
+                          : fmt::format("for {}", args.duration),
+             describe_guard(o.mailbox_flood));
   std::fflush(head);
   auto last = std::chrono::steady_clock::now();
   o.progress_every = 1024;

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "pf_driver/options.hpp"
+
 namespace CLI {
 class App;
 class Option;
@@ -20,6 +22,9 @@ struct SoakArgs {
   uint64_t iterations = 0;  ///< --soak-iterations N (0: not given)
   CLI::Option* soak = nullptr;
   CLI::Option* soak_iterations = nullptr;
+  /// The flood policy the --mailbox-* options fill in (add_soak_options' `mailbox_flood`);
+  /// null: the soak runs with the defaults and those options are refused with --soak.
+  const pf::MailboxFloodPolicy* mailbox_flood = nullptr;
   /// True when --soak or --soak-iterations was given (after parsing).
   bool requested() const;
 };
@@ -28,7 +33,11 @@ struct SoakArgs {
 /// exist: the soak excludes the ones that mean nothing to it (--name and the daemon's options,
 /// --traffic and its options, --mode, the traces, --events and the per-VF admin settings), so
 /// giving one with --soak is a usage error. A bad DURATION is a parse error naming it.
-void add_soak_options(CLI::App& app, SoakArgs& args);
+/// `mailbox_flood`: the policy tools::add_flood_options fills in (it must outlive the run); the
+/// soak's PF runs with it. Null: the --mailbox-* options are excluded too (refused, never
+/// silently ignored) and the soak runs with the default policy.
+void add_soak_options(CLI::App& app, SoakArgs& args,
+                      const pf::MailboxFloodPolicy* mailbox_flood = nullptr);
 
 /// Runs the soak `args` asks for with `vfs` VFs (2..63; sriov-sim passes 63 unless --vfs was
 /// given) and `seed`, printing the seed first (so an interrupted run can be replayed), then the

@@ -115,8 +115,20 @@ std::expected<TrafficReport, std::string> run_traffic(harness::SimHost& host,
   const auto t0 = SteadyClock::now();
   const auto deadline = t0 + std::chrono::duration_cast<SteadyClock::duration>(
                                  std::chrono::duration<double>(opts.seconds));
+  // Stepped mode: nothing else moves the host's clock while traffic runs, and the device's
+  // time-based parts (a VF's TX rate limit) would stand still. It follows the wall clock, as
+  // the generators' RealClock does.
+  hal::ManualClock* const manual = host.manual_clock();
+  auto last = t0;
+  auto follow_wall = [&] {
+    if (manual == nullptr) return;
+    const auto now = SteadyClock::now();
+    manual->advance(std::chrono::duration_cast<hal::Nanos>(now - last));
+    last = now;
+  };
   for (uint64_t round = 0;; ++round) {
     if (round % 64 == 0 && SteadyClock::now() >= deadline) break;
+    follow_wall();
     for (auto& p : paths) {
       if (p->gen) p->gen->poll();
     }
@@ -125,6 +137,7 @@ std::expected<TrafficReport, std::string> run_traffic(harness::SimHost& host,
   }
   // What is still in the rings: a few idle passes in a row end it (bounded).
   for (unsigned idle = 0, k = 0; idle < 4 && k < 100000; ++k, ++r.rounds) {
+    follow_wall();
     idle = drain_once(dev, paths) == 0 ? idle + 1 : 0;
   }
   r.seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();

@@ -118,14 +118,20 @@ int main(int argc, char** argv) {
                             "--trace-registers", "--events", "--vf-interrupts"}) {
     scenario->excludes(app.get_option(other));
   }
+  // The fault scenarios build their own hosts with the default flood policy: refuse the
+  // --mailbox-* options rather than ignore them (the soak runs with them).
+  for (const char* flood : tools::kFloodOptionNames) scenario->excludes(app.get_option(flood));
   tools::SoakArgs soak;
-  tools::add_soak_options(app, soak);
+  tools::add_soak_options(app, soak, &a.mailbox_flood);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what());
+  }
+  if (const std::string why = tools::check_flood_options(app, a.mailbox_flood); !why.empty()) {
+    return usage_error(why);
   }
   if (soak.requested()) {
     if (!a.scenario.empty()) return usage_error("--soak: not with --scenario");

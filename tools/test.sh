@@ -12,8 +12,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=$(nproc)
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# For the ASan+UBSan stage only: tools/fuzz.sh sets its own (libFuzzer wants other options).
+asan_env=(ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+          UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}")
 
 declare -a timings=()
 stage_start=$SECONDS
@@ -42,11 +43,11 @@ if [[ ${SRIOVKIT_SANITIZE:-1} != 0 ]]; then
   stage "build (ASan+UBSan)"
   "$root/tools/build.sh" "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DSRIOVKIT_SANITIZE=ON
   stage "tests (ASan+UBSan)"
-  ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
+  env "${asan_env[@]}" ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
   soak=${SRIOVKIT_SOAK:-2m}
   if [[ $soak != 0 ]]; then
     stage "soak $soak (ASan+UBSan, LeakSanitizer)"
-    "$root/build-asan/bin/sriov-sim" --soak "$soak"
+    env "${asan_env[@]}" "$root/build-asan/bin/sriov-sim" --soak "$soak"
   fi
 fi
 

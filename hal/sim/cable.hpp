@@ -54,6 +54,9 @@ class CableEnd final : public WirePort {
   /// The oldest frame the other end sent, copied into `frame`; false when none is waiting.
   /// `frame` keeps its capacity, so a buffer reserved for kMaxWireFrame never reallocates.
   bool receive(std::vector<uint8_t>& frame) override;
+  /// The other end is a simulated 82599 whose MAC pads short frames (HLREG0.TXPADEN, set from
+  /// reset): a frame under 60 bytes means its software cleared TXPADEN, and it is a runt here.
+  bool carries_runts() const override { return true; }
 
   /// The direction this end sends into (this end -> the other).
   CableDirection tx_stats() const;

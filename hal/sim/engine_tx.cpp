@@ -12,6 +12,8 @@
 
 namespace sim {
 
+static_assert(kEngineMaxFrame == EngineState::kMaxFrame, "mac_rx.hpp's cap is the engine's limit");
+
 namespace pfr = hal::ixgbe::pf;
 namespace ix = hal::ixgbe;
 
@@ -335,9 +337,9 @@ size_t DeviceModel::poll_wire() {
     // The MAC's checks (mac_rx.hpp) come before the switch; the FCS status is the frame's, so
     // it is read right after receive().
     const bool fcs_bad = wire.last_fcs_bad();
+    // Past what the engine carries (MAXFRS above the 82599's real limit) it is oversize or a
+    // jabber all the same: classify_wire_frame caps the limit.
     MacRxError e = classify_wire_frame(bytes.size(), fcs_bad, has_vlan_tag(bytes), max_frame);
-    // Past what the engine carries (MAXFRS above the 82599's real limit): oversize all the same.
-    if (e == MacRxError::kNone && bytes.size() > EngineState::kMaxFrame) e = MacRxError::kOversize;
     // A short good frame from a port whose senders do not pad is what their MAC would have
     // padded (WirePort::carries_runts): not a runt.
     if (e == MacRxError::kUndersize && !wire.carries_runts()) e = MacRxError::kNone;

@@ -22,6 +22,7 @@
 // (or a jabber) whatever MAXFRS says.
 // The statistics registers saturate at 0xFFFFFFFF and clear when read (hal/sim/pf_bar.cpp).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -52,6 +53,9 @@ inline constexpr size_t kMinFrameNoFcs = kMinWireFrame - kFcsLen;
 inline constexpr uint32_t kStdMaxFrame = 1518;
 /// What one 802.1Q tag adds to the allowed maximum.
 inline constexpr uint32_t kTagAllowance = 4;
+/// The longest frame the engine carries, without FCS (EngineState::kMaxFrame; engine_tx.cpp
+/// asserts they agree). Past it a frame is oversize, or a jabber, whatever MAXFRS says.
+inline constexpr size_t kEngineMaxFrame = 16 * 1024;
 
 /// The largest frame (FCS included, untagged) the MAC takes under these HLREG0 and MAXFRS values.
 constexpr uint32_t max_rx_frame(uint32_t hlreg0, uint32_t maxfrs) {
@@ -67,10 +71,11 @@ constexpr bool has_vlan_tag(std::span<const uint8_t> bytes) {
 }
 
 /// The MAC's verdict on a frame of `len` bytes without FCS, with a bad FCS or not, one
-/// 802.1Q tag or not, against `max_frame` (max_rx_frame()).
+/// 802.1Q tag or not, against `max_frame` (max_rx_frame()), capped at what the engine carries.
 constexpr MacRxError classify_wire_frame(size_t len, bool fcs_bad, bool tagged, uint32_t max_frame) {
   const size_t on_wire = len + kFcsLen;
-  const size_t limit = size_t{max_frame} + (tagged ? kTagAllowance : 0);
+  const size_t limit =
+      std::min(size_t{max_frame} + (tagged ? kTagAllowance : 0), kEngineMaxFrame + kFcsLen);
   if (on_wire < kMinWireFrame) return fcs_bad ? MacRxError::kFragment : MacRxError::kUndersize;
   if (on_wire > limit) return fcs_bad ? MacRxError::kJabber : MacRxError::kOversize;
   return fcs_bad ? MacRxError::kCrc : MacRxError::kNone;

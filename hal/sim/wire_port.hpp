@@ -36,11 +36,11 @@ class WirePort {
   /// and its MAC then discards the frame and counts it (hal/sim/mac_rx.hpp). A port that never
   /// corrupts frames keeps the default.
   virtual bool last_fcs_bad() const { return false; }
-  /// Whether a short frame from this port is a runt the MAC must discard (RUC). A real link
-  /// partner's MAC pads every frame to the 64-byte minimum, so only a port that models one (a
-  /// fault-injecting peer) sends runts; the default is a port fed by software that does not
-  /// pad (a TAP, a ring, another simulated device, whose TX does not pad either), whose short
-  /// frames the device takes as the sender's MAC would have padded them.
+  /// Whether a short frame from this port is a runt the MAC must discard (RUC). A link
+  /// partner's MAC pads every frame to the 64-byte minimum, so a short frame from a port that
+  /// models one (a fault-injecting peer, a cable to another simulated 82599, whose TXPADEN is
+  /// set from reset) is a runt. The default is a port fed by software that does not pad (a
+  /// TAP, a ring), whose short frames the device takes as the sender's MAC would have padded.
   virtual bool carries_runts() const { return false; }
   /// End of an engine pass: a port that batches send() hands its batch on now. Called once
   /// per poll_once(), under the device lock, after the pass's last send() and receive().

@@ -1,13 +1,15 @@
 // Which probe flows have carried frames since a fault (flow_ledger.hpp).
 #include "harness/faults/flow_ledger.hpp"
 
+#include <algorithm>
+
 namespace harness::faults {
 
 size_t FlowLedger::path_index(PathKey key) {
   for (size_t i = 0; i < paths_.size(); ++i) {
     if (paths_[i].key == key) return i;
   }
-  paths_.push_back(Path{key, std::nullopt});
+  paths_.push_back(Path{key, std::nullopt, std::nullopt, {}});
   return paths_.size() - 1;
 }
 
@@ -20,15 +22,32 @@ void FlowLedger::note_sent(uint16_t flow, uint64_t next_seq) {
   if (flow < flows_.size()) flows_[flow].next_seq = next_seq;
 }
 
-void FlowLedger::on_receive(uint16_t flow, uint64_t seq, hal::Nanos now) {
+void FlowLedger::on_receive(uint16_t flow, uint64_t seq, hal::Nanos now, unsigned at) {
   if (flow >= flows_.size()) {
     ++unknown_;
     return;
   }
   const Flow& f = flows_[flow];
-  if (seq < f.mark) return;
   Path& p = paths_[f.path];
+  if (p.key.to != at) {
+    ++misdelivered_;
+    return;
+  }
+  if (p.last_arrival) p.longest_gap = std::max(p.longest_gap, now - *p.last_arrival);
+  p.last_arrival = now;
+  if (seq < f.mark) return;
   if (!p.first_since_mark) p.first_since_mark = now;
+}
+
+void FlowLedger::reset_gaps() {
+  for (Path& p : paths_) p.longest_gap = {};
+}
+
+hal::Nanos FlowLedger::longest_gap(PathKey path, hal::Nanos now) const {
+  for (const Path& p : paths_) {
+    if (p.key == path) return p.last_arrival ? std::max(p.longest_gap, now - *p.last_arrival) : p.longest_gap;
+  }
+  return {};
 }
 
 void FlowLedger::mark() {

@@ -56,10 +56,10 @@ struct RigOptions {
 /// Frames counted by the rig, the device and the peer since the rig was built.
 struct FrameTotals {
   uint64_t guest_sent = 0;      ///< frames the guests' tx_burst took
-  uint64_t peer_sent = 0;       ///< frames the device took from the wire (good and bad)
+  uint64_t peer_sent = 0;       ///< frames the peer generated or queued bad (taken or not)
   uint64_t guest_received = 0;  ///< frames the guests' rx_burst returned
   uint64_t peer_received = 0;   ///< frames the device sent onto the wire
-  uint64_t in_flight = 0;       ///< still in a TX or RX ring or queued at the peer
+  uint64_t in_flight = 0;       ///< still in a TX or RX ring or queued at the peer (0 after drain())
   /// Each frame that ended in a drop, by counter: the device's accounting (its names), plus
   /// tx_ring_reset / rx_ring_reset (frames in a guest's ring when a reset made it free them).
   std::map<std::string, uint64_t> drops;
@@ -95,6 +95,8 @@ class TrafficRig {
   /// data path run (a guest sends only while its driver is up with the link up), and the
   /// engine passes until idle. Runs no driver: a guest waiting in its driver ticks through it.
   void tick();
+  /// The same with time moving by `dt` (a guest's short wait).
+  void tick(hal::Nanos dt);
 
   // ---- Faults.
   /// VF `vf`'s function level reset, through its config space (PCIe Device Control BCR/FLR).
@@ -111,7 +113,8 @@ class TrafficRig {
   void stall_pf_until(hal::Nanos until) { pf_stalled_until_ = until; }
   /// Stops (or restarts) every sender: the guests' generators and the peer.
   void set_sending(bool on) { sending_ = on; }
-  /// Stops sending and steps until every ring and the peer are empty (or 50 ms pass).
+  /// Stops sending and steps until every ring and the peer are empty (or 50 ms pass); from
+  /// then on check_invariant() also requires nothing in flight.
   void drain();
 
   // ---- Observation.
@@ -144,8 +147,14 @@ class TrafficRig {
   /// Queue upkeep after the guest's driver ran: retire queues a reset made stale, build new
   /// ones once the driver is up.
   void sync_guest(Guest& g);
+  /// Every guest's driver upkeep and queue sync, except guests inside a wait.
+  void step_drivers();
   std::expected<void, std::string> build_queues(Guest& g);
-  void retire_queues(Guest& g);
+  /// Counts and frees the guest's rings (comparing their counts with the device's) and its
+  /// apps. `device_alive` false: the function was reset under a dead guest, touch no register.
+  void retire_queues(Guest& g, bool device_alive = true);
+  /// The guests' TX queue options: head write-back, so a ring's close() knows what was sent.
+  static dp::TxQueueOptions tx_options();
   void poll_tx(Guest& g);
   void poll_rx(Guest& g);
   unsigned abs_queue(unsigned vf) const;
@@ -165,6 +174,10 @@ class TrafficRig {
   uint64_t retired_sent_ = 0, retired_received_ = 0;
   uint64_t tx_ring_reset_ = 0, rx_ring_reset_ = 0;
   uint64_t bad_delivered_ = 0;
+  std::vector<bool> waiting_;  ///< per VF: its guest is inside a wait (GuestWaiter)
+  bool drained_ = false;
+  /// Teardown checks that failed (ring counts against the device's, mbufs not returned).
+  std::string teardown_problems_;
   /// The MAC statistics registers' totals: they clear on read, and totals() reads them.
   mutable std::map<std::string, uint64_t> mac_totals_;
 };

@@ -54,8 +54,9 @@ void WirePeer::generate() {
 void WirePeer::queue_bad(WireError kind, hal::MacAddr dst, unsigned count, uint32_t max_frame) {
   apps::ProbeSpec spec;
   spec.dst = dst;
-  spec.src = mac_;
-  // A flow id no ledger flow has: if one of these were ever delivered, the sink would see it.
+  // Marked by their source: a runt or fragment is too short to carry the probe header.
+  spec.src = bad_source();
+  // A flow id no ledger flow has, so the ledger never counts one as a probe.
   spec.flow = UINT16_MAX;
   const bool big = kind == WireError::kOversize || kind == WireError::kJabber;
   spec.frame_len = big ? max_frame - static_cast<uint32_t>(sim::kFcsLen) + 100 : kProbeLen;
@@ -69,11 +70,17 @@ void WirePeer::queue_bad(WireError kind, hal::MacAddr dst, unsigned count, uint3
   }
 }
 
+bool WirePeer::is_bad_frame(std::span<const uint8_t> frame) {
+  constexpr size_t kSrcAt = 6;  // after the destination address
+  const auto bad = bad_source().bytes();  // a copy: bad_source() is a temporary
+  return frame.size() >= kSrcAt + bad.size() && std::equal(bad.begin(), bad.end(), frame.begin() + kSrcAt);
+}
+
 void WirePeer::send(std::span<const uint8_t> frame) {
   ++c_.received;
   if (const auto p = apps::parse_probe(frame, static_cast<uint32_t>(frame.size()))) {
     ++c_.probes;
-    ledger_.on_receive(p->flow, p->seq, clock_.now());
+    ledger_.on_receive(p->flow, p->seq, clock_.now(), kWireEnd);
   }
 }
 

@@ -61,6 +61,12 @@ class WirePeer final : public sim::WirePort {
   /// This peer models its MAC: a short frame it sends is a runt.
   bool carries_runts() const override { return true; }
 
+  /// The source address of every bad frame (queue_bad): whatever survives of a frame on its
+  /// way to a guest, a frame from here means the MAC let a bad frame through.
+  static hal::MacAddr bad_source() { return hal::MacAddr({0x02, 0xfe, 0x00, 0x00, 0x00, 0xbd}); }
+  /// Whether `frame` (its first bytes are enough) comes from bad_source(): one of ours.
+  static bool is_bad_frame(std::span<const uint8_t> frame);
+
   /// Frames queued and not taken yet.
   size_t queued() const { return queue_.size(); }
   const WirePeerCounters& counters() const { return c_; }

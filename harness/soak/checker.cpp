@@ -11,6 +11,7 @@ void check_vf(unsigned vf, const VfSnapshot& v, std::vector<std::string>& out) {
     return;
   }
   if (auto why = check_admin(v.intent, v.info)) out.push_back(fmt::format("vf {}: {}", vf, *why));
+  if (auto why = check_regs(v.intent, v.regs)) out.push_back(fmt::format("vf {}: registers: {}", vf, *why));
   if (!v.guest_up) out.push_back(fmt::format("vf {}: guest not up ({})", vf, v.guest_state));
   if (v.guest_up && !v.queues_live) {
     out.push_back(fmt::format("vf {}: guest up but its queues are not set up", vf));
@@ -120,16 +121,16 @@ std::string settings(const SoakSnapshot& s, unsigned vf) {
 
 void check_probes(const SoakSnapshot& s, std::vector<std::string>& out) {
   for (const PairProbe& p : s.probes) {
-    if (!p.expect_delivery) continue;
     const std::string both = fmt::format("; vf {} {}, vf {} {}", p.from, settings(s, p.from), p.to,
                                          settings(s, p.to));
+    // Every guest is up with live queues once quiesced: each must send, whatever its VLAN.
     if (p.sent == 0) {
       out.push_back(
           fmt::format("probe: vf {} sent nothing to vf {} in the final round{}", p.from, p.to, both));
-    } else if (*p.expect_delivery && p.received != p.sent) {
+    } else if (p.expect_delivery && *p.expect_delivery && p.received != p.sent) {
       out.push_back(fmt::format("probe: vf {} -> vf {} (same VLAN): {} of {} frames arrived{}",
                                 p.from, p.to, p.received, p.sent, both));
-    } else if (!*p.expect_delivery && p.received != 0) {
+    } else if (p.expect_delivery && !*p.expect_delivery && p.received != 0) {
       out.push_back(fmt::format("probe: vf {} -> vf {} (other port VLANs): {} of {} frames "
                                 "crossed{}",
                                 p.from, p.to, p.received, p.sent, both));
@@ -140,9 +141,13 @@ void check_probes(const SoakSnapshot& s, std::vector<std::string>& out) {
 }  // namespace
 
 std::optional<bool> expect_delivery(const VfIntent& from, const VfIntent& to) {
-  // A port VLAN of 0 with a priority sends priority-tagged frames: how a pool without a port
-  // VLAN takes those is not what this checks.
-  if ((from.vlan == 0 && from.qos != 0) || (to.vlan == 0 && to.qos != 0)) return std::nullopt;
+  // The VID decides, 0 included: a priority on port VLAN 0 sends priority-tagged frames (VID 0),
+  // which a pool in VLAN 0 takes. One exception: any port VLAN, a priority alone included,
+  // clears the receiving pool's VMOLR.AUPE (as the Linux PF does), so an untagged sender's
+  // frames do not reach a priority-only pool.
+  const bool to_port_vlan = to.vlan != 0 || to.qos != 0;
+  const bool from_untagged = from.vlan == 0 && from.qos == 0;
+  if (to_port_vlan && from_untagged) return false;
   return from.vlan == to.vlan;
 }
 

@@ -4,7 +4,9 @@
 // every violation, one line each; an empty list is a pass.
 //
 // What is checked:
-//  - per VF: the PF reports the admin configuration the soak last gave (check_admin); the
+//  - per VF: the PF reports the admin configuration the soak last gave (check_admin), and the
+//    device's registers carry it (check_regs: anti-spoof bits, port VLAN insertion, receive
+//    filtering, link enables, per-queue rate factors); the
 //    guest is up, with its queues live; the PF's view of its MAC and the guest's agree (once
 //    the guest has reset since the last admin MAC change), and the guest runs the admin MAC;
 //  - the device's accounting (sim::Accounting::check) and its agreement with the per-queue
@@ -24,6 +26,7 @@
 #include "hal/sim/accounting.hpp"
 #include "harness/soak/traffic.hpp"
 #include "harness/soak/vf_intent.hpp"
+#include "harness/soak/vf_regs.hpp"
 #include "pf_driver/vf_info.hpp"
 
 namespace harness::soak {
@@ -31,6 +34,7 @@ namespace harness::soak {
 struct VfSnapshot {
   VfIntent intent;
   pf::VfInfo info;        ///< what the PF reports
+  VfRegs regs;            ///< what the device's registers hold for its pool
   bool guest_up = false;  ///< Guest::is_up()
   bool queues_live = false;
   hal::MacAddr guest_mac;
@@ -39,14 +43,16 @@ struct VfSnapshot {
 };
 
 /// The final probe round: after the quiesce, every guest sends to the next one for a while.
-/// The hardware must then do what the configuration says: between VFs on the same port VLAN
-/// (or both untagged) every frame arrives; across port VLANs none does.
+/// Every guest must send; the hardware must then do what the configuration says: between VFs
+/// on the same port VLAN ID (0: untagged or priority-tagged) every frame arrives, except from
+/// an untagged VF to one with a priority on VLAN 0 (its pool takes no untagged frames); across
+/// port VLANs none does.
 struct PairProbe {
   unsigned from = 0;
   unsigned to = 0;
   uint64_t sent = 0;      ///< by `from` in the round
   uint64_t received = 0;  ///< by `to`'s sink from `from`, in the round
-  /// true: all must arrive; false: none may; nullopt: not judged (a priority tag on VLAN 0).
+  /// true: all must arrive; false: none may; nullopt: not judged (only `sent` > 0 is).
   std::optional<bool> expect_delivery;
 };
 
@@ -63,7 +69,8 @@ struct SoakSnapshot {
   uint64_t queue_rx_packets = 0;
   /// Frames the wire port received from the device.
   uint64_t wire_frames = 0;
-  /// Left in live rings once quiesced (SoakTraffic::in_tx_ring / in_rx_ring).
+  /// Left in live rings once quiesced, as the queues counted them when closed
+  /// (SoakTraffic::left_in_tx_rings / left_in_rx_rings).
   uint64_t in_tx_ring = 0;
   uint64_t in_rx_ring = 0;
   /// One per guest (it and the next one).

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "hal/sim/accounting.hpp"
+#include "pf_driver/options.hpp"
 #include "harness/soak/checker.hpp"
 #include "harness/soak/op_picker.hpp"
 #include "harness/soak/recovery.hpp"
@@ -34,6 +35,8 @@ struct SoakOptions {
   /// both set, whichever comes first; with neither, run_soak refuses.
   std::optional<uint64_t> iterations;
   TrafficOptions traffic;
+  /// The PF's mailbox flood policy (docs/reliability.md): the defaults unless the user gave one.
+  pf::MailboxFloodPolicy mailbox_flood;
   /// Simulated time per step.
   hal::Nanos tick = std::chrono::microseconds(100);
   /// Simulated time the quiesce may take before the checks run anyway.
@@ -46,7 +49,7 @@ struct SoakOptions {
 /// Per operation kind.
 struct OpStats {
   uint64_t done = 0;     ///< attempted
-  uint64_t refused = 0;  ///< the PF said no (expected for kBadAdmin)
+  uint64_t refused = 0;  ///< the PF said no (required for kBadAdmin, a violation otherwise)
   uint64_t failed = 0;   ///< a PF reset that failed, a guest reload whose probe() failed
 };
 
@@ -58,7 +61,7 @@ struct SoakReport {
   hal::Nanos simulated{};
   double wall_seconds = 0;
   std::array<OpStats, kNumOpKinds> ops{};
-  /// The first few refusals of valid settings and failed operations, with their reasons.
+  /// The first few failed operations (a guest's probe), with their reasons.
   std::vector<std::string> notes;
   /// VFs the quiesce set back to link state auto (their last setting was disable).
   unsigned quiesce_enables = 0;

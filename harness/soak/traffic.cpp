@@ -51,23 +51,27 @@ sim::QueueCounters SoakTraffic::counters(unsigned vf) const {
 
 bool SoakTraffic::live(unsigned vf) const { return vf < paths_.size() && paths_[vf]->live; }
 
-void SoakTraffic::end_life(unsigned vf, Path& p) {
+void SoakTraffic::end_life(unsigned vf, Path& p, bool function_reset) {
   const sim::QueueCounters qc = counters(vf);
   const uint64_t taken = qc.tx_packets - p.base_tx;
   const uint64_t delivered = qc.rx_packets - p.base_rx;
+  // What the queues themselves free, counted from the rings: TX packets the device never
+  // reported sent (head write-back), RX frames it completed (DD) and the sink never read. After
+  // a reset of the function the device has stopped both queues and no register is touched.
+  dp::TxCloseCounts tx;
+  dp::RxCloseCounts rx;
+  if (p.port && !p.port->txq.empty()) tx = p.port->txq[0].close(!function_reset);
+  if (p.port && !p.port->rxq.empty()) rx = p.port->rxq[0].close(!function_reset);
   GuestTraffic& b = p.books;
   b.tx_taken += taken;
   b.delivered += delivered;
-  if (taken > p.life_sent || p.life_sent - taken > opts_.ring_size - 1u) {
-    ++b.phantoms;
-  } else {
-    b.tx_abandoned += p.life_sent - taken;
-  }
-  if (p.life_received > delivered || delivered - p.life_received > opts_.ring_size) {
-    ++b.phantoms;
-  } else {
-    b.rx_abandoned += delivered - p.life_received;
-  }
+  // A reset freed them; at teardown they are what a live ring still held.
+  (function_reset ? b.tx_abandoned : left_tx_) += tx.packets - tx.completed;
+  (function_reset ? b.rx_abandoned : left_rx_) += rx.frames;
+  // The rings must agree with the device's counters and the apps: a disagreement is a frame
+  // the device took twice or never, or one read that was never delivered.
+  if (taken > p.life_sent || p.life_sent - taken != uint64_t{tx.packets} - tx.completed) ++b.phantoms;
+  if (p.life_received > delivered || delivered - p.life_received != rx.frames) ++b.phantoms;
   if (p.sink) {
     for (uint16_t f = 0; f < b.from.size(); ++f) b.from[f] += p.sink->flow(f).received;
     b.bad += p.sink->counters().bad;
@@ -81,6 +85,9 @@ void SoakTraffic::start_life(unsigned vf, Path& p) {
   Guest& g = host_.guest(vf);
   PortOptions po;
   po.ring_size = opts_.ring_size;
+  // The device writes TDH back after every pass: close() then knows exactly which packets it
+  // took (DD alone is written on RS descriptors only).
+  po.tx.head_writeback = true;
   std::expected<void, std::string> r;
   if (!p.port) {
     auto made = VfPort::attach(g.function(), g.driver(), po);
@@ -136,7 +143,7 @@ void SoakTraffic::refresh_gen(unsigned vf, Path& p) {
 void SoakTraffic::end_reset_lives() {
   for (unsigned vf = 0; vf < paths_.size(); ++vf) {
     Path& p = *paths_[vf];
-    if (p.live && host_.guest(vf).driver().counters().resets != p.resets_seen) end_life(vf, p);
+    if (p.live && host_.guest(vf).driver().counters().resets != p.resets_seen) end_life(vf, p, true);
   }
 }
 
@@ -227,7 +234,7 @@ void SoakTraffic::teardown() {
   torn_down_ = true;
   for (unsigned vf = 0; vf < paths_.size(); ++vf) {
     Path& p = *paths_[vf];
-    if (p.live) end_life(vf, p);
+    if (p.live) end_life(vf, p, false);
     p.gen.reset();
     p.sink.reset();
     if (!p.port) continue;

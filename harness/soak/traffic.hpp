@@ -4,13 +4,15 @@
 // VF's queues; each time the guest's driver is up again after one, the queues are set up
 // anew, as a guest OS does.
 //
-// Each set-up of a VF's queues is a "life". When a life ends, the frames its generator handed
-// to the TX ring and the device never took, and the copies the device wrote into its RX ring
-// and the sink never read, are counted as abandoned: a reset freed them with the ring. With
-// the device's per-queue counters this closes the guests' own books:
+// Each set-up of a VF's queues is a "life". When a life ends, its queues are closed and say
+// what they freed: the frames its generator handed to the TX ring that the device never took
+// (no written-back head past them), and the copies the device completed in its RX ring (DD)
+// that the sink never read; both are counted as abandoned. With the device's per-queue
+// counters this closes the guests' own books:
 //   sent      = tx_taken + tx_abandoned + (in the live ring)
 //   delivered = received + rx_abandoned + (in the live ring)
-// A life that ends with more taken than sent (or read than delivered) is a phantom frame: a
+// each side counted on its own. A life whose rings disagree with the device's counters and the
+// apps (more taken than sent, an unsent count other than sent - taken, ...) is a phantom: a
 // violation the checker reports.
 
 #include <array>
@@ -32,13 +34,14 @@ namespace harness::soak {
 struct GuestTraffic {
   uint64_t sent = 0;          ///< frames tx_burst took
   uint64_t tx_taken = 0;      ///< of those, taken by the device (lives ended so far)
-  uint64_t tx_abandoned = 0;  ///< left in a ring a reset stopped
+  uint64_t tx_abandoned = 0;  ///< freed unsent when a life ended (TxQueue::close)
   uint64_t delivered = 0;     ///< copies the device wrote into the RX ring (lives ended)
   uint64_t received = 0;      ///< frames the sink read (probes and others)
-  uint64_t rx_abandoned = 0;  ///< delivered into a ring a reset stopped, never read
+  uint64_t rx_abandoned = 0;  ///< completed, never read, freed when a life ended (RxQueue::close)
   uint64_t bad = 0;           ///< frames the sink read that are not probes
-  /// Lives that ended with the device having taken more than was sent, or the sink having read
-  /// more than was delivered, or more abandoned than a ring holds.
+  /// Lives whose closed rings disagreed with the device's counters and the apps: more taken
+  /// than sent or read than delivered, or a count of unsent (unread) frames in the ring other
+  /// than sent - taken (delivered - read).
   uint64_t phantoms = 0;
   uint64_t lives = 0;           ///< queue set-ups that succeeded
   uint64_t setup_failures = 0;  ///< queue set-ups that failed (retried on a later turn)
@@ -89,16 +92,24 @@ class SoakTraffic {
   /// RX rings the sinks have not read: both 0 once quiesced.
   uint64_t in_tx_ring() const;
   uint64_t in_rx_ring() const;
+  /// After teardown(): the unsent frames and unread completed copies the live rings held when
+  /// their queues were closed, counted by the queues (in_tx_ring/in_rx_ring estimate the same
+  /// from the counters, for a running host).
+  uint64_t left_in_tx_rings() const { return left_tx_; }
+  uint64_t left_in_rx_rings() const { return left_rx_; }
   /// Frames the device sent onto the wire.
   uint64_t wire_frames() const { return wire_->sent(); }
 
-  /// Ends every life, destroys the apps and queues, and counts each pool's missing mbufs
+  /// Ends every life (closing the live queues: left_in_tx_rings/left_in_rx_rings), destroys
+  /// the apps and queues, and counts each pool's missing mbufs
   /// (GuestTraffic::mbufs_missing); then frees the pools. Idempotent; the destructor calls it.
   void teardown();
 
  private:
   struct Path;
-  void end_life(unsigned vf, Path& p);
+  /// Ends `vf`'s life: closes its queues (`function_reset`: the function was reset, so no
+  /// register is touched) and books what they freed.
+  void end_life(unsigned vf, Path& p, bool function_reset);
   void end_reset_lives();
   void start_life(unsigned vf, Path& p);
   void refresh_gen(unsigned vf, Path& p);
@@ -110,6 +121,8 @@ class SoakTraffic {
   std::vector<std::unique_ptr<Path>> paths_;
   bool sending_ = true;
   bool torn_down_ = false;
+  uint64_t left_tx_ = 0;
+  uint64_t left_rx_ = 0;
 };
 
 }  // namespace harness::soak

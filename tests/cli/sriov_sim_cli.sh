@@ -49,5 +49,23 @@ printf '%s\n' "$LAST_OUT" | grep -q '^accounting: ok' || { echo "FAIL: traffic a
 check "traffic in pairs as JSON" 0 --vfs 4 --traffic 0.2 --pattern pairs --frame-size 1514 --json
 printf '%s' "$LAST_OUT" | grep -q '"pattern": "pairs"' || { echo "FAIL: JSON lacks the traffic pattern"; fail=1; }
 printf '%s' "$LAST_OUT" | grep -q '"rx_mpps"' || { echo "FAIL: JSON lacks per-VF rates"; fail=1; }
+# The flood guard's options (tools/flood_args.hpp): bounds, the one policy check, and the
+# modes that do not use them refusing them instead of ignoring them.
+check "--mailbox-disable-after nan is refused" 2 --vfs 2 --mode stepped --mailbox-disable-after nan
+check "--mailbox-disable-after inf is refused" 2 --vfs 2 --mode stepped --mailbox-disable-after inf
+check "--mailbox-disable-after under 1 ms is refused" 2 --vfs 2 --mode stepped --mailbox-disable-after 1e-10
+check "--mailbox-disable-after under two report intervals is refused" 2 --vfs 2 --mode stepped --mailbox-disable-after 1.5
+check "--mailbox-report-interval under 100 ms is refused" 2 --vfs 2 --mode stepped --mailbox-report-interval 1
+check "short interval and disable-after" 0 --vfs 2 --mode stepped --mailbox-report-interval 100 --mailbox-disable-after 0.2
+check "--mailbox-guard on with a rate" 0 --vfs 2 --mode stepped --mailbox-guard on --mailbox-rate 500
+check "--mailbox-guard off with a rate is refused" 2 --vfs 2 --mode stepped --mailbox-guard off --mailbox-rate 500
+check "--mailbox-guard off alone" 0 --vfs 2 --mode stepped --mailbox-guard off
+check "--soak runs with the --mailbox-rate given" 0 --soak 1s --vfs 4 --mailbox-rate 500
+printf '%s\n' "$LAST_OUT" | head -1 | grep -q 'mailbox guard 500/s' || { echo "FAIL: the soak did not take --mailbox-rate"; fail=1; }
+check "--soak runs with the guard off when told" 0 --soak 1s --vfs 4 --mailbox-guard off
+printf '%s\n' "$LAST_OUT" | head -1 | grep -q 'mailbox guard off' || { echo "FAIL: the soak did not take --mailbox-guard off"; fail=1; }
+check "--soak with --mailbox-guard off and a rate is refused" 2 --soak 1s --mailbox-guard off --mailbox-rate 500
+check "--scenario faults with --mailbox-rate is refused" 2 --scenario faults --mailbox-rate 500
+check "--scenario faults with --mailbox-disable-after is refused" 2 --scenario faults --mailbox-disable-after 10
 rm -f /tmp/sriov-sim-cli.$$
 exit $fail

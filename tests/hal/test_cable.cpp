@@ -7,7 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "hal/ixgbe/regs_pf.hpp"
 #include "hal/sim/cable.hpp"
+#include "hal/sim/device.hpp"
 
 namespace {
 
@@ -202,4 +204,19 @@ TEST_CASE("cable: two threads, a sender that ignores flow control - every frame 
   CHECK(ab.sent + ab.dropped_full == kFrames);
   CHECK(ab.received == got);
   CHECK(ab.sent == got);
+}
+
+TEST_CASE("cable: a short frame over a cable is a runt (the sender cleared TXPADEN)", "[cable]") {
+  // The far end is an 82599 whose MAC pads from reset: only software clearing TXPADEN sends
+  // 42 bytes, and the receiving MAC discards that as undersize.
+  namespace pfr = hal::ixgbe::pf;
+  auto c = cable(8);
+  const auto dev = sim::Device82599::create();
+  dev->set_wire(c.b);
+  CHECK(c.b->carries_runts());
+  c.a->send(numbered(1, 42));
+  for (int i = 0; i < 4 && dev->poll_once() != 0; ++i) {
+  }
+  CHECK(dev->pf().bar0().read(pfr::RUC) == 1);
+  CHECK(dev->accounting().wire_undersize == 1);
 }

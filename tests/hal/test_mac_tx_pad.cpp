@@ -49,6 +49,30 @@ TEST_CASE("With HLREG0.TXPADEN a VF's 42-byte ARP leaves on the wire padded to 6
   require_accounts(*rig.dev);
 }
 
+TEST_CASE("HLREG0 reads its reset value (TXPADEN set) after power-on and after CTRL.RST", "[engine][mac]") {
+  const auto dev = sim::Device82599::create();
+  hal::RegisterIo& pf = dev->pf().bar0();
+  CHECK(pf.read(pfr::HLREG0) == pfr::hlreg0::kResetValue);
+  pf.write(pfr::HLREG0, pfr::hlreg0::kJumboEn);  // what a driver might leave there
+  REQUIRE(pf.read(pfr::HLREG0) != pfr::hlreg0::kResetValue);
+  pf.write(pfr::CTRL, pfr::ctrl::kRst);
+  CHECK(pf.read(pfr::HLREG0) == pfr::hlreg0::kResetValue);
+  CHECK((pf.read(pfr::HLREG0) & pfr::hlreg0::kTxPadEn) != 0);
+}
+
+TEST_CASE("A device nobody set HLREG0 on pads a short frame to the wire", "[engine][mac]") {
+  // TXPADEN is on from reset: a driver that never touches HLREG0 still gets its ARP padded.
+  EngineRig rig;
+  rig.setup_all();
+  const Bytes arp = arp_request(vf_mac(0));
+  rig.send(0, arp);
+  rig.run();
+  REQUIRE(rig.wire->sent().size() == 1);
+  Bytes padded = arp;
+  padded.resize(60, 0);
+  CHECK(rig.wire->sent()[0] == padded);
+}
+
 TEST_CASE("Without HLREG0.TXPADEN a short frame leaves on the wire as written", "[engine][mac]") {
   EngineRig rig;
   rig.setup_all();

@@ -1,6 +1,8 @@
 // Faults during traffic (issue 5): each scenario of harness/faults/ on a stepped rig, asserting
 // recovery (every VF up, traffic flowing on every path, configuration as before) and the
-// accounting invariant. No timing assertions: recovery times are reported, not bounded.
+// accounting invariant. Recovery times are reported, not bounded; the one bound is in
+// simulated time: a PF stall shorter than the mailbox timeout leaves no gap in any path's
+// traffic beyond a few ticks.
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
@@ -44,7 +46,11 @@ TEST_CASE("Faults: a guest killed without reset, the PF reclaims the VF, a new g
   const auto f = hf::run_guest_killed(2);
   require_recovered(f);
   // Frames to the VF while no guest had it: counted (its queue was reset), not delivered.
-  CHECK(f.frames.drops.contains("rx_queue_disabled"));
+  // Bring-up already counts a few: the fault must add to them.
+  auto get = [](const std::map<std::string, uint64_t>& m, const char* k) -> uint64_t {
+    return m.contains(k) ? m.at(k) : 0;
+  };
+  CHECK(get(f.frames.drops, "rx_queue_disabled") >= get(f.drops_before, "rx_queue_disabled") + 1);
 }
 
 TEST_CASE("Faults: a link flap, guests' links follow and traffic resumes", "[faults]") {
@@ -55,12 +61,20 @@ TEST_CASE("Faults: a link flap, guests' links follow and traffic resumes", "[fau
 TEST_CASE("Faults: the PF mailbox service stalled for 50 ms, no VF times out", "[faults]") {
   const auto f = hf::run_mailbox_stall(1, 50ms);
   require_recovered(f);
+  // Traffic never needs the PF: no path went more than a few 100 us ticks without a frame.
+  INFO("outage " << f.outage.count() << " ns");
+  CHECK(!f.path_outages.empty());
+  CHECK(f.outage <= 500us);
 }
 
 TEST_CASE("Faults: the PF mailbox service stalled for 2 s, the waiting VF times out and recovers",
           "[faults]") {
   const auto f = hf::run_mailbox_stall(1, 2s);
   require_recovered(f);
+  // VF 1's own traffic stops from its timeout until its bring-up: the outage shows it, even
+  // though the recovery (from the PF's return) is short. The others' stay short (checked by
+  // the scenario: a long gap there is one of its problems).
+  CHECK(f.outage > 100ms);
 }
 
 TEST_CASE("Faults: runts, oversize and bad-FCS frames from the wire are dropped and counted",

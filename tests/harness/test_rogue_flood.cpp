@@ -1,8 +1,12 @@
 // A rogue guest flooding its mailbox (issue 5, docs/reliability.md), under the default flood
-// policy: the other guests are served as before, the flooder's requests are held to its rate
-// (never refused), it is disabled past disable_after with the administrator's link state
+// policy: the other guests' requests still complete, the flooder's requests are held to its
+// rate (never refused), it is disabled past disable_after with the administrator's link state
 // kept, its own FLR does not let it out, and the administrator lets it back in. And the
 // policy never trips on well-behaved guests, not even on a big restore after a PF reset.
+// Fairness (another VF's round trip within 2x of idle) is not measured here: this rig ticks a
+// fixed 100 us per pass and every pass serves every VF, so a round trip costs the same passes
+// and time whatever the rogue does. tests/pf/flood_fairness_test.cpp measures it, charging
+// simulated time per PF register access, and fails without the guard.
 #include <fmt/ranges.h>
 
 #include "hal/ixgbe/regs_vf.hpp"
@@ -19,20 +23,13 @@ namespace w0 = mbx::word0;
 
 namespace {
 
-struct RoundTrips {
-  hal::Nanos time{};
-  uint64_t passes = 0;
-};
-
-/// `n` SET_MAC_ADDR round trips by `g`, alternating two MACs, on simulated time and PF passes.
-RoundTrips set_mac_round_trips(RogueRig& r, harness::Guest& g, unsigned n) {
-  const hal::Nanos t0 = r.clock.now();
-  const uint64_t p0 = r.passes;
+/// `n` SET_MAC_ADDR round trips by `g`, alternating two MACs: each must complete (ACKed
+/// within the VF driver's mailbox timeout).
+void set_mac_round_trips(harness::Guest& g, unsigned n) {
   for (unsigned i = 0; i < n; ++i) {
     INFO("round trip " << i);
     REQUIRE(g.driver().set_mac(mac(3, static_cast<uint8_t>(i % 2))).has_value());
   }
-  return {r.clock.now() - t0, r.passes - p0};
 }
 
 /// Ticks until the PF answers the rogue's `id` request (over its rate the request waits for
@@ -88,8 +85,9 @@ std::function<void()> expensive_flood(RogueVf& rogue) {
 }  // namespace
 
 TEST_CASE(
-    "a flooding rogue: others served as before, its requests held at its rate, disabled after "
-    "5 s with the admin's link state kept; its FLR keeps it out, link state auto lets it in",
+    "a flooding rogue: others' requests still complete, its requests held at its rate, "
+    "disabled after 5 s with the admin's link state kept; its FLR keeps it out, link state "
+    "auto lets it in",
     "[harness][rogue][flood]") {
   RogueRig r(4);  // the default policy: 1000/s, burst 128, reports every 1 s, disable after 5 s
   for (unsigned v : {0u, 1u, 3u}) r.add_guest(v);
@@ -97,13 +95,8 @@ TEST_CASE(
   rogue_ready(r, rogue);
   harness::Guest& victim = r.guest(1);
 
-  const RoundTrips idle = set_mac_round_trips(r, victim, 100);
   r.misbehave = expensive_flood(rogue);
-  const RoundTrips flooded = set_mac_round_trips(r, victim, 100);
-  INFO("idle " << idle.time.count() << " ns / " << idle.passes << " passes, flooded "
-               << flooded.time.count() << " ns / " << flooded.passes << " passes");
-  CHECK(flooded.time <= 2 * idle.time);
-  CHECK(flooded.passes <= 2 * idle.passes);
+  set_mac_round_trips(victim, 100);
 
   REQUIRE(victim.driver().set_mac(mac(1, 1)).has_value());
   // The rogue's own multicast hashes come and go with its list; its VF_RESET clears them, so
@@ -142,9 +135,8 @@ TEST_CASE(
     INFO(d);
     CHECK(d.empty());
   }
-  // Still flooding, and disabled: the other guests are served as before.
-  const RoundTrips while_disabled = set_mac_round_trips(r, victim, 100);
-  CHECK(while_disabled.passes <= 2 * idle.passes);
+  // Still flooding, and disabled: the other guests' requests still complete.
+  set_mac_round_trips(victim, 100);
 
   // The rogue FLRs itself to start over: it stays disabled.
   r.misbehave = nullptr;

@@ -387,6 +387,12 @@ class GuestTraffic {
     return sent;
   }
   harness::apps::Sink& sink(unsigned vf) { return *sinks_.at(vf); }
+  /// Frames the generators sent towards guest `to` so far.
+  uint64_t sent_to(unsigned to) const {
+    uint64_t n = 0;
+    for (size_t k = 0; k < gens_.size(); ++k) n += pairs_[k].second == to ? gens_[k].counters().sent : 0;
+    return n;
+  }
 
  private:
   uint64_t received() const {
@@ -401,6 +407,29 @@ class GuestTraffic {
   std::map<unsigned, std::unique_ptr<harness::apps::Sink>> sinks_;
   bool sending_ = true;
 };
+
+/// Every copy the switch sent to `pool`, however it ended: written into one of the pool's RX
+/// rings or dropped there (queue disabled, no descriptor, DMA fault), over all its queues. The
+/// frame tap shows only the written ones; this sees a copy a pool without a running queue (the
+/// PF's, a stopped VF's) was given too.
+inline uint64_t pool_rx_copies(RogueRig& r, unsigned pool) {
+  const unsigned qpp = r.pf.queues_per_pool();
+  uint64_t n = 0;
+  for (unsigned q = pool * qpp; q < (pool + 1) * qpp; ++q) {
+    const sim::QueueCounters c = r.dev->queue_counters(hal::QueueId(q));
+    n += c.rx_packets + c.rx_queue_disabled + c.rx_no_descriptor + c.rx_dma_faults;
+  }
+  return n;
+}
+
+/// pool_rx_copies of every pool the VT mode has (the PF's included), by pool.
+inline std::vector<uint64_t> all_pool_rx_copies(RogueRig& r) {
+  std::vector<uint64_t> out;
+  for (unsigned p = 0; p < hal::ixgbe::pf::kNumQueues / r.pf.queues_per_pool(); ++p) {
+    out.push_back(pool_rx_copies(r, p));
+  }
+  return out;
+}
 
 /// The rogue posts `words`, the PF runs one pass; the PF's answer, if it gave one.
 inline std::optional<harness::rogue::MailboxWords> ask(RogueRig& r, harness::rogue::RogueVf& rogue,

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "datapath/eal.hpp"
+#include "hal/ixgbe/regs_pf.hpp"
+#include "harness/soak/admin_verdict.hpp"
 #include "harness/soak/checker.hpp"
 #include "harness/soak/duration.hpp"
 #include "harness/soak/runner.hpp"
@@ -189,6 +191,47 @@ TEST_CASE("The soak checker catches violations planted into a passing snapshot",
     s.probes[1].received = s.probes[1].sent - 1;
     CHECK(mentions(soak::check(s), "frames arrived"));
   }
+  SECTION("a port VLAN the PF records but VMVIR does not carry") {
+    soak::SoakSnapshot s = good;
+    s.vfs[10].regs.vmvir ^= 1;
+    CHECK(mentions(soak::check(s), "vf 10: registers: port VLAN"));
+  }
+  SECTION("spoofchk recorded but the VLAN anti-spoof bit not set") {
+    soak::SoakSnapshot s = good;
+    s.vfs[11].regs.vlan_antispoof = !s.vfs[11].regs.vlan_antispoof;
+    CHECK(mentions(soak::check(s), "vf 11: registers: spoofchk"));
+  }
+  SECTION("a port VLAN with untagged receive still on (VMOLR.AUPE)") {
+    soak::SoakSnapshot s = good;
+    s.vfs[12].regs.vmolr ^= hal::ixgbe::pf::vmolr::kAupe;
+    CHECK(mentions(soak::check(s), "vf 12: registers: port VLAN"));
+  }
+  SECTION("a VF whose link is up but VFRE is clear") {
+    soak::SoakSnapshot s = good;
+    s.vfs[13].regs.rx_enabled = false;
+    CHECK(mentions(soak::check(s), "vf 13: registers: link state"));
+  }
+  SECTION("a rate limit lost from one of the pool's queues") {
+    soak::SoakSnapshot s = good;
+    s.vfs[14].intent.max_tx_mbps = 2500;
+    s.vfs[14].info.max_tx_mbps = 2500;
+    CHECK(mentions(soak::check(s), "vf 14: registers: max TX rate"));
+  }
+  SECTION("a guest that sent nothing in the final round, whatever the VLANs") {
+    soak::SoakSnapshot s = good;
+    s.probes[3].sent = 0;
+    s.probes[3].received = 0;
+    s.probes[3].expect_delivery = std::nullopt;
+    CHECK(mentions(soak::check(s), "vf 3 sent nothing"));
+  }
+  SECTION("frames freed by resets that the queues did not report") {
+    soak::SoakSnapshot s = good;
+    ++s.traffic[6].tx_abandoned;
+    CHECK(mentions(soak::check(s), "frames handed to the NICs"));
+    s = good;
+    ++s.traffic[6].rx_abandoned;
+    CHECK(mentions(soak::check(s), "copies delivered, but"));
+  }
   SECTION("a phantom frame") {
     soak::SoakSnapshot s = good;
     s.traffic[2].phantoms = 1;
@@ -205,4 +248,71 @@ TEST_CASE("A soak without a stop condition or with too few VFs is refused", "[so
   CHECK_FALSE(soak::run_soak(o).has_value());
   o.num_vfs = 64;
   CHECK_FALSE(soak::run_soak(o).has_value());
+}
+
+TEST_CASE("The soak's registers of a passing run carry every VF's configuration", "[soak]") {
+  const soak::SoakReport& r = passing_run();
+  unsigned port_vlans = 0, limited = 0, spoofchk_off = 0;
+  for (const auto& v : r.snapshot.vfs) {
+    CHECK_FALSE(soak::check_regs(v.intent, v.regs).has_value());
+    REQUIRE_FALSE(v.regs.rttbcnrc.empty());
+    port_vlans += v.regs.vmvir != 0;
+    limited += (v.regs.rttbcnrc[0] & hal::ixgbe::pf::rttbcnrc::kRsEna) != 0;
+    spoofchk_off += !v.regs.mac_antispoof;
+  }
+  // Not vacuous: the run left port VLANs, rate limits and spoofchk off somewhere.
+  CHECK(port_vlans > 0);
+  CHECK(limited > 0);
+  CHECK(spoofchk_off > 0);
+}
+
+TEST_CASE("A priority on port VLAN 0 is judged in the final probe round, as VLAN 0 is",
+          "[soak]") {
+  soak::VfIntent plain, prio, prio2, vlan3;
+  prio.qos = 5;
+  prio2.qos = 1;
+  vlan3.vlan = 3;
+  // Priority-tagged frames (VID 0) reach a VLAN 0 pool; untagged ones do not reach a pool with
+  // a port VLAN (AUPE clear), a priority alone included.
+  CHECK(soak::expect_delivery(prio, plain) == true);
+  CHECK(soak::expect_delivery(prio, prio2) == true);
+  CHECK(soak::expect_delivery(plain, prio) == false);
+  CHECK(soak::expect_delivery(prio, vlan3) == false);
+  vlan3.qos = 2;
+  soak::VfIntent vlan3b;
+  vlan3b.vlan = 3;
+  CHECK(soak::expect_delivery(vlan3, vlan3b) == true);
+}
+
+TEST_CASE("The soak counts any refusal of a valid admin setting as a violation, with its code",
+          "[soak]") {
+  using Answer = std::expected<void, pf::Refusal>;
+  const Answer ok;
+  const Answer busy = std::unexpected(pf::Refusal{pf::ErrorCode::kBusy, "MAC in use"});
+  const Answer invalid = std::unexpected(pf::Refusal{pf::ErrorCode::kInvalidArgument, "bad"});
+  const Answer full = std::unexpected(pf::Refusal{pf::ErrorCode::kNoSpace, "VLVF table full"});
+  soak::Op op;
+  op.vf = 4;
+  for (soak::OpKind k : {soak::OpKind::kMac, soak::OpKind::kVlan, soak::OpKind::kSpoofchk,
+                         soak::OpKind::kTrust, soak::OpKind::kLinkState, soak::OpKind::kRate}) {
+    op.kind = k;
+    INFO(soak::describe(op));
+    CHECK_FALSE(soak::judge_admin(op, ok).has_value());
+    for (const Answer* a : {&busy, &invalid, &full}) {
+      const auto v = soak::judge_admin(op, *a);
+      REQUIRE(v.has_value());
+      CHECK(v->find("refused") != std::string::npos);
+      CHECK(v->find(std::string(pf::to_string(a->error().code))) != std::string::npos);
+      CHECK(v->find(a->error().reason) != std::string::npos);
+    }
+  }
+  // A mistake must be refused, with its own code.
+  op.kind = soak::OpKind::kBadAdmin;
+  op.bad = soak::BadAdmin::kOtherVfsMac;
+  CHECK_FALSE(soak::judge_admin(op, busy).has_value());
+  CHECK(soak::judge_admin(op, invalid).has_value());
+  CHECK(soak::judge_admin(op, ok).value().find("was accepted") != std::string::npos);
+  op.bad = soak::BadAdmin::kVlanTooBig;
+  CHECK_FALSE(soak::judge_admin(op, invalid).has_value());
+  CHECK(soak::judge_admin(op, full).has_value());
 }

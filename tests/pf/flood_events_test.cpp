@@ -3,6 +3,8 @@
 // link causes is logged whatever the VF has spent.
 #include "flood_rig.hpp"
 #include "hal/ixgbe/regs_vf.hpp"
+#include "pf_driver/pf_core.hpp"
+#include "pf_driver/vf_reset.hpp"
 
 using namespace pftest;
 using mbx::MsgId;
@@ -104,4 +106,49 @@ TEST_CASE("with its budget spent, a VF's own requests are left out, but events a
   CHECK(log.count(EventCode::kPfReset) == 1);
   // None of these was left out.
   CHECK(r.pf.events().left_out() == left_out);
+}
+
+TEST_CASE("with its budget spent, a VF's reset still logs the port VLAN a full VLVF table lost "
+          "and the admin MAC it could not program",
+          "[pf][flood][events]") {
+  // Neither happens through the driver's interfaces today (the VF's own VLVF entry is freed
+  // just before its port VLAN is added back; an admin MAC stays reserved for its VF), so the
+  // steps of VF_RESET run here on the driver's state directly, inside the ChargeScope its
+  // request would have: what vf_reset.cpp's UnchargedScopes are for.
+  Rig r(budget_options());
+  pf::PfCore c(r.dev->pf(), r.clock, r.pf_waiter, budget_options());
+  c.initialized = true;
+  c.num_vfs = 2;
+  c.layout = pf::choose_vt_layout(2);
+  pf::install_event_gate(c);
+  r.clock.advance(10s);
+  const hal::VfId bad(0);
+  pf::VfState& s = c.vf(bad);
+  {
+    const pf::ChargeScope charge(s.guard);
+    for (int i = 0; i < 200; ++i) c.log(bad, EventCode::kUnknownMessage, "request {}", i);
+  }
+  const uint64_t left_out = c.events.left_out();
+  REQUIRE(left_out > 0);
+  // Port VLAN 100 with no room left for it; an admin MAC VF 1's filter holds.
+  s.vlan = 100;
+  s.mac = mac(0x55);
+  s.admin_mac = true;
+  for (uint16_t vid = 1; vid <= pf::VlanTable::kEntries; ++vid) {
+    REQUIRE(c.vlans.add(vid, 1).has_value());
+  }
+  c.rar.set_primary(hal::VfId(1), mac(0x55));
+  {
+    const pf::ChargeScope charge(s.guard);
+    pf::clean_vf(c, bad);
+    CHECK_FALSE(pf::restore_vf_mac(c, bad, "VF_RESET"));
+    // The VF's own doing is still left out at this point.
+    c.log(bad, EventCode::kUnknownMessage, "one more request");
+  }
+  CHECK(c.events.count(EventCode::kRequestRefused, bad) == 1);
+  const pf::Event* vlan = c.events.find_last(EventCode::kRequestRefused);
+  REQUIRE(vlan != nullptr);
+  CHECK(vlan->reason.contains("lost VLAN 100"));
+  CHECK(c.events.count(EventCode::kMacInUse, bad) == 1);
+  CHECK(c.events.left_out() == left_out + 1);
 }
