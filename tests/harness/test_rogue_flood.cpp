@@ -9,6 +9,7 @@
 // simulated time per PF register access, and fails without the guard.
 #include <fmt/ranges.h>
 
+#include "tests/harness/trigger_flr.hpp"
 #include "hal/ixgbe/regs_vf.hpp"
 #include "hal/pci_regs.hpp"
 #include "harness/sim_host.hpp"
@@ -46,7 +47,7 @@ uint32_t await_answer(RogueRig& r, RogueVf& rogue, MsgId id) {
 }
 
 /// The rogue's VF_RESET and API_NEGOTIATE, done its own way (no flooding meanwhile).
-void rogue_ready(RogueRig& r, RogueVf& rogue) {
+void rogue_ready_awaited(RogueRig& r, RogueVf& rogue) {
   const uint32_t reset[] = {static_cast<uint32_t>(MsgId::kReset)};
   rogue.post(reset);
   (void)await_answer(r, rogue, MsgId::kReset);
@@ -56,10 +57,7 @@ void rogue_ready(RogueRig& r, RogueVf& rogue) {
           (static_cast<uint32_t>(MsgId::kApiNegotiate) | w0::kAck | w0::kCts));
 }
 
-void trigger_flr(hal::PciFunction& fn) {
-  const uint8_t exp = fn.config().find_capability(hal::pci::kCapIdExp);
-  fn.config().write16(exp + hal::pci::kExpDevCtl, hal::pci::kExpDevCtlBcrFlr);
-}
+using harness_test::trigger_flr;
 
 /// Thousands a second: three posts per 100 us tick (the PF reads the last one when it serves
 /// one), each a request the PF must really work on: a full multicast list (the shared MTA is
@@ -92,7 +90,7 @@ TEST_CASE(
   RogueRig r(4);  // the default policy: 1000/s, burst 128, reports every 1 s, disable after 5 s
   for (unsigned v : {0u, 1u, 3u}) r.add_guest(v);
   RogueVf rogue(r.function(kRogue));
-  rogue_ready(r, rogue);
+  rogue_ready_awaited(r, rogue);
   harness::Guest& victim = r.guest(1);
 
   r.misbehave = expensive_flood(rogue);
@@ -142,7 +140,7 @@ TEST_CASE(
   r.misbehave = nullptr;
   trigger_flr(rogue.function());
   r.run(10ms);
-  rogue_ready(r, rogue);
+  rogue_ready_awaited(r, rogue);
   info = r.pf.vf_info(rogue_id);
   CHECK(info.clear_to_send);
   CHECK_FALSE(info.link_enable);
@@ -152,7 +150,7 @@ TEST_CASE(
   REQUIRE(r.pf.set_vf_link_state(rogue_id, pf::LinkState::kAuto).has_value());
   r.tick();
   REQUIRE(log.count(EventCode::kMailboxFloodCleared, rogue_id) == 1);
-  rogue_ready(r, rogue);
+  rogue_ready_awaited(r, rogue);
   info = r.pf.vf_info(rogue_id);
   CHECK(info.link_enable);
   CHECK(info.clear_to_send);
@@ -165,7 +163,7 @@ TEST_CASE("a rogue raising REQ while holding its mailbox lock is rate-limited in
   RogueRig r(4);
   for (unsigned v : {0u, 1u, 3u}) r.add_guest(v);
   RogueVf rogue(r.function(kRogue));
-  rogue_ready(r, rogue);
+  rogue_ready_awaited(r, rogue);
   const size_t errors_before = r.pf.events().count(EventCode::kMailboxError);
   // VFU held and REQ raised: the PF cannot read the buffer, every pass.
   namespace vmb = hal::ixgbe::vf::vfmailbox;
@@ -184,7 +182,7 @@ TEST_CASE("a rogue raising REQ while holding its mailbox lock is rate-limited in
   r.misbehave = nullptr;
   trigger_flr(rogue.function());
   r.tick();
-  rogue_ready(r, rogue);
+  rogue_ready_awaited(r, rogue);
 }
 
 TEST_CASE("a guest restoring 60 VLANs after a PF reset with its request bucket spent gets "

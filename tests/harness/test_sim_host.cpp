@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "tests/harness/trigger_flr.hpp"
 #include "hal/ixgbe/regs_pf.hpp"
 #include "hal/pci_regs.hpp"
 #include "hal/sim/device_model.hpp"
@@ -21,10 +22,7 @@ std::unique_ptr<harness::SimHost> up_host(unsigned vfs, harness::Mode mode = har
   return host;
 }
 
-void trigger_flr(hal::PciFunction& fn) {
-  const uint8_t exp = fn.config().find_capability(hal::pci::kCapIdExp);
-  fn.config().write16(exp + hal::pci::kExpDevCtl, hal::pci::kExpDevCtlBcrFlr);
-}
+using harness_test::trigger_flr;
 
 /// True when a VLVF entry for `vid` is valid and includes `pool` in its VLVFB bitmap.
 bool vlan_in_pool(harness::SimHost& host, uint16_t vid, unsigned pool) {
