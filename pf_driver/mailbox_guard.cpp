@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
 
 #include "mailbox/message.hpp"
 #include "pf_driver/outbox.hpp"
@@ -156,6 +157,18 @@ size_t close_window(PfCore& c, hal::VfId vf) {
   return recorded + 1;
 }
 
+/// Records how many of `vf`'s events its budget left out since the first of them, then starts
+/// the count over. `why` ends the reason (empty for the regular report).
+void report_left_out(PfCore& c, hal::VfId vf, hal::Nanos now, std::string_view why) {
+  MailboxGuardState& g = c.vf(vf).guard;
+  c.log(vf, EventCode::kVfEventsLeftOut,
+        "VF {}: {} event(s) caused by its requests left out over the last {} ms (budget "
+        "{}/s, burst {}){}",
+        vf.value(), g.events_left_out, ms(now - g.events_left_since),
+        c.opts.mailbox_flood.event_rate_per_s, c.opts.mailbox_flood.event_burst, why);
+  g.events_left_out = 0;
+}
+
 }  // namespace
 
 bool link_allowed(const VfState& s) {
@@ -204,12 +217,7 @@ size_t poll_mailbox_guard(PfCore& c, hal::VfId vf) {
   const hal::Nanos interval = report_interval(c.opts.mailbox_flood);
   if (g.window_open && now - g.window_start >= interval) recorded += close_window(c, vf);
   if (g.events_left_out != 0 && now - g.events_left_since >= interval) {
-    c.log(vf, EventCode::kVfEventsLeftOut,
-          "VF {}: {} event(s) caused by its requests left out over the last {} ms (budget "
-          "{}/s, burst {})",
-          vf.value(), g.events_left_out, ms(now - g.events_left_since),
-          c.opts.mailbox_flood.event_rate_per_s, c.opts.mailbox_flood.event_burst);
-    g.events_left_out = 0;
+    report_left_out(c, vf, now, "");
     ++recorded;
   }
   return recorded;
@@ -243,12 +251,7 @@ size_t flush_mailbox_guard(PfCore& c, hal::VfId vf) {
     g.window_open = false;
   }
   if (g.events_left_out != 0) {
-    c.log(vf, EventCode::kVfEventsLeftOut,
-          "VF {}: {} event(s) caused by its requests left out over the last {} ms (budget "
-          "{}/s, burst {}); reported early: the VFs are being disabled or re-enabled",
-          vf.value(), g.events_left_out, ms(now - g.events_left_since),
-          c.opts.mailbox_flood.event_rate_per_s, c.opts.mailbox_flood.event_burst);
-    g.events_left_out = 0;
+    report_left_out(c, vf, now, "; reported early: the VFs are being disabled or re-enabled");
     ++recorded;
   }
   return recorded;

@@ -13,6 +13,15 @@ constexpr uint32_t kPfMbMemBase = pfr::PFMBMEM(0, 0).offset;
 constexpr uint32_t kPfMbMemEnd = pfr::PFMBMEM(pfr::kMaxVfs, 0).offset;
 constexpr uint32_t kPfMailboxBase = pfr::PFMAILBOX(0).offset;
 constexpr uint32_t kPfMailboxEnd = pfr::PFMAILBOX(pfr::kMaxVfs).offset;
+
+/// The statistics registers the model counts: read-only to software, cleared by a read.
+constexpr bool is_clear_on_read_stat(uint32_t off) {
+  for (const hal::Reg32 r : {pfr::CRCERRS, pfr::RLEC, pfr::RUC, pfr::RFC, pfr::ROC, pfr::RJC,
+                             pfr::GPRC, pfr::GPTC, pfr::MPC0}) {
+    if (r.offset == off) return true;
+  }
+  return false;
+}
 }  // namespace
 
 uint32_t DeviceModel::pf_read_locked(uint32_t off) {
@@ -35,24 +44,16 @@ uint32_t DeviceModel::pf_read_locked(uint32_t off) {
       return rttbcnrc_[reg(pfr::RTTDQSEL) % pfr::kNumQueues];
     case pfr::SSVPC.offset:
       return std::exchange(ssvpc_, 0u);
-    case pfr::CRCERRS.offset:
-    case pfr::RLEC.offset:
-    case pfr::RUC.offset:
-    case pfr::RFC.offset:
-    case pfr::ROC.offset:
-    case pfr::RJC.offset:
-    case pfr::GPRC.offset:
-    case pfr::GPTC.offset:
-    case pfr::MPC0.offset:
-      // Statistics clear on read (datasheet 8.2.3.23): software keeps the running totals.
-      return std::exchange(regs_[off / 4], 0u);
     default:
+      // Statistics clear on read (datasheet 8.2.3.23): software keeps the running totals.
+      if (is_clear_on_read_stat(off)) return std::exchange(regs_[off / 4], 0u);
       return load_reg(off);  // atomic: tail registers are also written by lock-free doorbells
   }
 }
 
 void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
   if (pf_write_mailbox_block(off, v) || pf_write_interrupt_block(off, v)) return;
+  if (is_clear_on_read_stat(off)) return;  // statistics: only the hardware counts
   switch (off) {
     case pfr::CTRL.offset:
       // RST resets CTRL itself with the rest of the chip; RST and LRST self-clear. The model
@@ -71,15 +72,6 @@ void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
     }
     case pfr::STATUS.offset:
     case pfr::LINKS.offset:
-    case pfr::CRCERRS.offset:  // statistics: only the hardware counts, reads clear them
-    case pfr::RLEC.offset:
-    case pfr::RUC.offset:
-    case pfr::RFC.offset:
-    case pfr::ROC.offset:
-    case pfr::RJC.offset:
-    case pfr::GPRC.offset:
-    case pfr::GPTC.offset:
-    case pfr::MPC0.offset:
       return;  // read-only
     case pfr::EEC.offset:
       reg(pfr::EEC) = v & ~(pfr::eec::kPres | pfr::eec::kArd);
