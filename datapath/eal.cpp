@@ -37,17 +37,18 @@ std::string main_lcore_on_own_cpus() {
 }
 
 std::vector<std::string> build_args(const EalOptions& o, const std::string& prefix) {
-  std::vector<std::string> a{
-      o.program,
-      "--no-huge",     // anonymous memory: no hugetlbfs mount, no root-only setup
-      "--no-pci",      // the devices are simulated; never scan (or grab) real ones
+  std::vector<std::string> a{o.program};
+  if (!o.huge_pages) a.emplace_back("--no-huge");  // anonymous memory: no hugetlbfs, no root
+  a.insert(a.end(), {
+      "--no-pci",      // simulated devices, or real ones we open through VFIO ourselves:
+                       // never let DPDK scan (or grab) them
       "--no-shconf",   // no shared config files: processes do not collide, no IPC thread
       "-m",
       fmt::format("{}", o.memory_mb),
       "--iova-mode=va",  // buf_iova == buf_addr; the simulated IOMMU maps VA ranges
       fmt::format("--log-level={}", o.log_level),
       fmt::format("--file-prefix={}", prefix),
-  };
+  });
   const std::string lcores = o.lcores.empty() ? main_lcore_on_own_cpus() : o.lcores;
   if (!lcores.empty()) a.push_back(fmt::format("--lcores={}", lcores));
   if (!o.telemetry) a.emplace_back("--no-telemetry");

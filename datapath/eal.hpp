@@ -45,6 +45,11 @@ struct EalOptions {
   std::string program = "sriovkit";
   /// Memory for DPDK's heap in MiB (-m). Without hugepages it is ordinary anonymous memory.
   unsigned memory_mb = 256;
+  /// Back the heap with hugepages (leave out --no-huge): for DMA on a real NIC, where the
+  /// pages must stay put and the IOMMU maps fewer, larger ones. Needs hugepages reserved and
+  /// hugetlbfs mounted (hal/vfio/preflight_hugepages.hpp checks first). Off: the default and
+  /// CI's, which needs no root.
+  bool huge_pages = false;
   /// --log-level: a level ("warning") or "pattern:level" ("lib.eal:debug").
   std::string log_level = "warning";
   /// --file-prefix; empty picks "sriovkit-<pid>", unique among running processes.
@@ -72,10 +77,10 @@ struct EalOptions {
 class Eal {
  public:
   /// Builds the argument list from `opts` and runs rte_eal_init on it:
-  ///   <program> --no-huge --no-pci --no-shconf -m <memory_mb> --iova-mode=va
+  ///   <program> [--no-huge] --no-pci --no-shconf -m <memory_mb> --iova-mode=va
   ///   --log-level=<log_level> --file-prefix=<prefix> --lcores=<lcores> [--no-telemetry]
   ///   <extra_args...>
-  /// The calling thread becomes DPDK's main lcore.
+  /// (--no-huge unless opts.huge_pages.) The calling thread becomes DPDK's main lcore.
   /// Errors: kAlreadyInitialised (an Eal exists or existed in this process, an earlier init()
   /// failed, or someone else called rte_eal_init), kEalInit (DPDK refused: bad extra_args, no
   /// memory; the detail has the arguments and rte_errno, DPDK's log the cause). After kEalInit

@@ -68,6 +68,10 @@ void EngineRig::enable_vfs() {
   cfg.write16(cap + sr::kNumVfs, static_cast<uint16_t>(num_vfs_));
   cfg.write16(cap + sr::kCtrl, sr::kCtrlAri | sr::kCtrlVfe | sr::kCtrlMse);
   pf.write(pfr::CTRL_EXT, pfr::ctrl_ext::kPfrstd);
+  // Receive and transmit are off at power-on (datasheet 4.6.7, 4.6.8): the PF driver's
+  // bring-up turns them on, and so must a rig that stands in for it.
+  pf.write(pfr::RXCTRL, pfr::rxctrl::kRxEn);
+  pf.write(pfr::DMATXCTL, pfr::dmatxctl::kTe);
 }
 
 void EngineRig::program_switch(uint8_t flags) {

@@ -13,6 +13,8 @@ namespace hal {
 class EventFd {
  public:
   static std::expected<EventFd, Error> create();
+  /// Takes ownership of an eventfd made elsewhere (VFIO's SysOps::eventfd()). fd >= 0.
+  static EventFd adopt(int fd) { return EventFd(fd); }
 
   EventFd(EventFd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   EventFd& operator=(EventFd&& o) noexcept;

@@ -39,6 +39,7 @@ std::string_view to_string(EventCode c) {
     case EventCode::kMailboxFloodDisabled: return "mailbox-flood-disabled";
     case EventCode::kMailboxFloodCleared: return "mailbox-flood-cleared";
     case EventCode::kVfEventsLeftOut: return "vf-events-left-out";
+    case EventCode::kPfStopped: return "pf-stopped";
   }
   return "unknown-event";
 }

@@ -52,6 +52,7 @@ enum class EventCode : uint16_t {
   kMailboxFloodDisabled = 31,  ///< a VF flooded its mailbox too long: disabled by the guard
   kMailboxFloodCleared = 32,   ///< a VF the flood guard disabled was re-enabled by the admin
   kVfEventsLeftOut = 33,       ///< events a VF's requests caused over its budget, counted
+  kPfStopped = 34,             ///< stop(): VFs disabled, RX/TX off, laser off
 };
 
 std::string_view to_string(EventCode c);

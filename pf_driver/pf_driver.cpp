@@ -7,6 +7,7 @@
 #include "hal/ixgbe/ids.hpp"
 #include "hal/ixgbe/regs_pf.hpp"
 #include "pf_driver/hw_init.hpp"
+#include "pf_driver/hw_stop.hpp"
 #include "pf_driver/mailbox_service.hpp"
 #include "pf_driver/outbox.hpp"
 #include "pf_driver/pf_core.hpp"
@@ -31,8 +32,11 @@ std::expected<void, Refusal> PfDriver::bring_up() {
   if (std::string why = c.opts.mailbox_flood.validate(); !why.empty()) {
     return std::unexpected(Refusal{ErrorCode::kInvalidArgument, std::move(why)});
   }
+  hw_live_ = true;  // from here on the hardware is ours: stop() has something to undo
+  // Datasheet 4.6.3 steps 1-4 (hw_init.hpp has the whole order).
   if (auto r = reset_device(c.bar0, c.clock, c.waiter, c.opts.reset_timeout); !r) return r;
-  // The PF's address: the configured one, else what the EEPROM loaded into RAR 0.
+  // The PF's address: the configured one, else what the EEPROM loaded into RAR 0 (read before
+  // anything touches the receive filters).
   hal::MacAddr mac = c.opts.mac;
   if (mac.is_zero()) mac = read_rar0_mac(c.bar0);
   if (!mac.is_valid_unicast()) {
@@ -40,17 +44,31 @@ std::expected<void, Refusal> PfDriver::bring_up() {
                                    "no valid PF MAC: set PfOptions::mac (EEPROM gave none)"});
   }
   c.pf_mac = mac;
-  // After a reset the filter tables hold whatever the chip powered up with (datasheet
-  // 4.6.7: software clears RAR 1..127, MTA and VFTA).
+  setup_general(c.bar0);
+  // 4.6.4: a link that does not come up (no cable, a dark partner) is recorded, not a failure.
+  auto link = setup_link(c.bar0, c.clock, c.waiter);
+  if (!link) return std::unexpected(link.error());
+  c.link = *link;
+  clear_statistics(c.bar0);
+  // 4.6.7: after a reset the filter tables hold whatever the chip powered up with: software
+  // clears RAR 1..127, MTA and VFTA, then the receive globals and RX on.
   c.rar.clear_all();
   c.vlans.clear_all();
   c.mta.clear_all();
   c.rar.set_pf(mac, 0);
   c.rss.program(c.bar0);
-  setup_rx_globals(c.bar0, std::max(c.opts.mtu + kEthHeader + kEthFcs, kEthFrameLen + kEthFcs));
-  c.link = read_link(c.bar0);
-  setup_misc_interrupt(c.bar0);
+  const uint32_t max_frame = std::max(c.opts.mtu + kEthHeader + kEthFcs, kEthFrameLen + kEthFcs);
+  if (auto r = setup_rx(c.bar0, c.clock, c.waiter, max_frame); !r) return r;
+  setup_tx(c.bar0);  // 4.6.8
   return {};
+}
+
+void PfDriver::finish_bring_up() {
+  PfCore& c = *c_;
+  enable_interrupts(c.bar0);
+  // PFRSTD last: the hardware now raises RSTD in every VF mailbox and the VFs reset.
+  signal_pf_ready(c.bar0);
+  c.initialized = true;
 }
 
 std::expected<void, Refusal> PfDriver::init() {
@@ -62,13 +80,44 @@ std::expected<void, Refusal> PfDriver::init() {
   }
   // VFs someone else left enabled have no state here: start from none (set_num_vfs later).
   SriovCap cap(c.fn.config());
-  if (cap.present() && cap.vfs_enabled()) cap.disable();
-  enable_rx_tx(c.bar0);
-  signal_pf_ready(c.bar0);
-  c.initialized = true;
+  if (cap.present() && cap.vfs_enabled()) (void)c.fn.set_sriov_num_vfs(0);
+  // 4.6.10: no VFs yet, so VT off (set_num_vfs() turns it on).
+  clear_vt(c.bar0);
+  finish_bring_up();
   c.log(std::nullopt, EventCode::kPfInit, "PF up: MAC {}, MTU {}, link {}", MacFmt{c.pf_mac},
         c.opts.mtu, c.link.up ? "up" : "down");
   return {};
+}
+
+void PfDriver::stop() {
+  PfCore& c = *c_;
+  if (!hw_live_) return;  // never brought up, or stopped already: nothing to undo
+  const unsigned n = c.num_vfs;
+  // CTRL.RST is not issued: it would light the laser again (the EEPROM's default).
+  (void)disable_rx(c.bar0, c.clock, c.waiter);
+  disable_rx_queues(c.bar0);
+  mask_interrupts(c.bar0);
+  (void)c.bar0.read(reg::EICR);
+  // Linux ixgbe_down: the VFs learn the PF is going (a ping without CTS), their pools stop,
+  // then the functions go (ixgbe_disable_sriov on remove).
+  for (unsigned v = 0; v < n; ++v) {
+    c.vfs[v].clear_to_send = false;
+    ping_vf(c, hal::VfId(v));
+  }
+  for (unsigned i = 0; i < reg::kNumPools / reg::kPoolsPerReg; ++i) {
+    c.bar0.write(reg::VFTE(i), 0);
+    c.bar0.write(reg::VFRE(i), 0);
+  }
+  if (n != 0) disable_vfs();
+  ++host_.epoch;  // the host's queues are stopped below: their leases turn stale
+  disable_tx_queues(c.bar0);
+  disable_tx(c.bar0);
+  release_hw(c.bar0);
+  laser_off(c.bar0);
+  c.initialized = false;
+  c.link = {};
+  hw_live_ = false;
+  c.log(std::nullopt, EventCode::kPfStopped, "PF stopped: {} VFs disabled, laser off", n);
 }
 
 std::expected<void, Refusal> PfDriver::set_num_vfs(unsigned n) {
@@ -117,9 +166,10 @@ std::expected<void, Refusal> PfDriver::enable_vfs(unsigned n) {
   c.rss.program(c.bar0);
   program_vfs_after_reset();
   SriovCap cap(c.fn.config());
-  cap.enable(n);
-  // pci_enable_sriov() can fail on real hardware (bus numbers, resources): check it took.
-  if (!cap.vfs_enabled() || cap.num_vfs() != n) {
+  const auto enabled = c.fn.set_sriov_num_vfs(n);
+  // pci_enable_sriov() can fail on real hardware (bus numbers, resources, vfio-pci without
+  // enable_sriov): check it took.
+  if (!enabled || !cap.vfs_enabled() || cap.num_vfs() != n) {
     disable_vfs();
     return std::unexpected(Refusal{ErrorCode::kNoDevice, "VF Enable did not take effect"});
   }
@@ -135,7 +185,7 @@ void PfDriver::disable_vfs() {
   // held in an open window, events left out) is recorded first, not lost.
   for (unsigned v = 0; v < n; ++v) (void)flush_mailbox_guard(c, hal::VfId(v));
   // The functions go first, so no VF sees its filters vanish under it.
-  SriovCap(c.fn.config()).disable();
+  (void)c.fn.set_sriov_num_vfs(0);
   for (unsigned v = 0; v < n; ++v) {
     const hal::VfId vf(v);
     c.vfs[v].max_tx_mbps = 0;
@@ -224,10 +274,13 @@ std::expected<void, Refusal> PfDriver::reset() {
     c.log(std::nullopt, EventCode::kPfInitFailed, "PF reset failed: {}", r.error().reason);
     return r;
   }
-  if (c.num_vfs != 0) program_vfs_after_reset({had_filter.data(), c.num_vfs});
-  enable_rx_tx(c.bar0);
-  // PFRSTD last: the hardware now raises RSTD in every VF mailbox and the VFs reset.
-  signal_pf_ready(c.bar0);
+  // 4.6.10: VT mode and every VF's configuration again, from software.
+  if (c.num_vfs != 0) {
+    program_vfs_after_reset({had_filter.data(), c.num_vfs});
+  } else {
+    clear_vt(c.bar0);
+  }
+  finish_bring_up();
   c.log(std::nullopt, EventCode::kPfReset, "PF reset with {} VFs: configuration re-applied",
         c.num_vfs);
   return {};

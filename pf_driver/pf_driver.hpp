@@ -36,15 +36,24 @@ class PfDriver {
   /// `clock` and `waiter` bound and pace the hardware waits of init() and reset(); they must
   /// outlive the driver, as must `fn`.
   PfDriver(hal::PciFunction& fn, hal::Clock& clock, hal::Waiter& waiter, PfOptions opts = {});
+  /// Touches no hardware, like a driver process that exits: the device keeps running as it
+  /// was (VFs, link, traffic), which hosts that hand a device from one driver object to the
+  /// next, and tests that look at the device after the driver, rely on. Call stop() first for
+  /// an orderly teardown.
   ~PfDriver();
   PfDriver(const PfDriver&) = delete;
   PfDriver& operator=(const PfDriver&) = delete;
 
-  /// Brings the PF up (datasheet 4.6.3 subset): masks interrupts, GIO master disable, global
-  /// reset, waits for EEPROM auto-read and DMA init, clears the filter tables, programs the PF
-  /// MAC into RAR 0, RSS, receive globals and the "other" MSI-X vector, then sets
-  /// CTRL_EXT.PFRSTD. VFs left enabled by an earlier owner are disabled first. Calling it
-  /// again when already up is reset().
+  /// Brings the PF up in the order of the 82599 datasheet's initialization sequence (4.6.3;
+  /// pf_driver/hw_init.hpp lists every step): interrupts masked, GIO master disable, global
+  /// reset (CTRL.RST | LRST), EEPROM auto-read and DMA init done, flow control off, link setup
+  /// (SFP+ laser on, AUTOC 10G serial + restart, a bounded wait for link up: a link that stays
+  /// down is recorded in the kPfInit event and link_up(), not an error), statistics cleared,
+  /// filter tables cleared and the PF MAC in RAR 0, RSS, receive globals and RX on (the
+  /// 82599's SECRXCTRL sequence), transmit globals and TX on, VT off, interrupts on (the
+  /// "other" MSI-X vector), then CTRL_EXT.PFRSTD. VFs left enabled by an earlier owner are
+  /// disabled first. Calling it again when already up is reset(); after stop() it brings the
+  /// PF up again.
   /// Errors: kInvalidArgument (MTU out of 68..9710, no valid PF MAC, a mailbox flood policy
   /// MailboxFloodPolicy::validate() refuses: the reason is its text), kTimeout (a hardware
   /// wait ran out; the reason names the step), kNoDevice (the device reads all-ones).
@@ -136,6 +145,16 @@ class PfDriver {
   /// init().
   std::expected<void, Refusal> reset();
 
+  /// Orderly teardown, as Linux's ixgbe_down() and remove (pf_driver/hw_stop.hpp lists the
+  /// steps): receive off through the security RX path, RX queues off, interrupts masked,
+  /// every VF pinged without CTS, its pool stopped and the VFs disabled (sriov_numvfs 0),
+  /// TX queues and DMATXCTL.TE off, CTRL_EXT.PFRSTD and DRV_LOAD cleared, the SFP+ laser off
+  /// so the link partner sees the link go down. Host queue leases turn stale. Afterwards the
+  /// driver is not initialized: admin calls refuse, init() brings the PF up again. Idempotent:
+  /// a second call, or one before init(), touches nothing. Best effort: a device that reads
+  /// all-ones still gets every write.
+  void stop();
+
   /// Admin settings, negotiated state and counters of `vf`; exists == false if vf >= num_vfs().
   VfInfo vf_info(hal::VfId vf) const;
   /// The bounded event log (see EventCode).
@@ -167,7 +186,11 @@ class PfDriver {
   bool mac_in_use_by_other(hal::MacAddr mac, hal::VfId vf) const;
 
  private:
+  /// Datasheet 4.6.3 steps 1-9 (hw_init.hpp): reset to TX on. The caller does VT (step 10),
+  /// then finish_bring_up().
   std::expected<void, Refusal> bring_up();
+  /// Interrupts on, then PFRSTD; the driver is initialized.
+  void finish_bring_up();
   std::expected<void, Refusal> check_vf(hal::VfId vf, std::string_view what);
   std::expected<void, Refusal> admin_refusal(hal::VfId vf, ErrorCode code, std::string reason);
   std::expected<void, Refusal> enable_vfs(unsigned n);
@@ -179,6 +202,7 @@ class PfDriver {
 
   std::unique_ptr<PfCore> c_;
   HostPoolState host_;  // leases point here: PfDriver is neither copied nor moved
+  bool hw_live_ = false;  // bring_up() touched the device and stop() has not undone it
 };
 
 }  // namespace pf

@@ -1,6 +1,7 @@
 #pragma once
-// The PF's SR-IOV extended capability in config space (PCI SR-IOV 1.1 section 3.3): what
-// makes VF functions appear and disappear, as pci_enable_sriov()/pci_disable_sriov() do.
+// The PF's SR-IOV extended capability in config space (PCI SR-IOV 1.1 section 3.3), read to
+// learn what the device offers and whether VFs are on. VFs are switched on and off through
+// hal::PciFunction::set_sriov_num_vfs(), the OS's part, as pci_enable_sriov() is in Linux.
 
 #include <cstdint>
 
@@ -19,11 +20,6 @@ class SriovCap {
   /// NumVFs as programmed now.
   unsigned num_vfs() const;
   bool vfs_enabled() const;
-  /// ARI Capable Hierarchy, then NumVFs = n, then VF Enable | VF MSE: the VFs appear.
-  /// Precondition: VFs disabled, 0 < n <= total_vfs().
-  void enable(unsigned n);
-  /// Clears VF Enable and VF MSE, then NumVFs = 0: the VFs disappear.
-  void disable();
 
  private:
   hal::ConfigSpace& cfg_;

@@ -73,7 +73,7 @@ mbx::ResetReply readmit_vf(PfCore& c, hal::VfId vf) {
   mbx::ResetReply reply;
   reply.ack = s.admin_mac && mac_programmed;
   if (reply.ack) reply.mac = s.mac;
-  reply.mc_filter_type = 0;  // MCSTCTRL.MO = 0, as setup_rx_globals() programs
+  reply.mc_filter_type = 0;  // MCSTCTRL.MO = 0, as setup_rx() programs
   return reply;
 }
 

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "harness/sim_host.hpp"
+#include "tools/device_args.hpp"
 
 namespace {
 
@@ -96,12 +97,24 @@ int main(int argc, char** argv) {
   app.add_option("--reps", reps, "bring-up repetitions")->check(CLI::Range(1u, 10000u));
   app.add_option("--samples", samples, "SET_MAC_ADDR round trips")->check(CLI::Range(1u, 10000000u));
   app.add_flag("--polling-only", only_polling, "only the polling variants");
+  tools::DeviceArgs device;
+  tools::add_device_options(app, device);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "sriov-bench-control: {}\n", e.what());
+    return 2;
+  }
+  std::string why = tools::check_device_args(device);
+  if (why.empty() && device.vfio()) {
+    why = tools::sim_only("sriov-bench-control",
+                          "it compares the simulated host's scheduling modes; on a real device "
+                          "sriov-sim --device vfio:... reports the bring-up time");
+  }
+  if (!why.empty()) {
+    fmt::print(stderr, "sriov-bench-control: {}\n", why);
     return 2;
   }
 

@@ -75,7 +75,7 @@ size_t poll_and_receive(Rig& rig, const Options& o, Totals& t, rte_mbuf** bufs) 
   size_t moved = 0;
   if (!o.threaded()) {
     const uint64_t a = __rdtsc();
-    moved = rig.device().poll_once();
+    moved = rig.engine_pass();
     t.cyc_engine += __rdtsc() - a;
     ++t.polls;
   }
@@ -125,15 +125,19 @@ Totals run(Rig& rig, const Options& o, SteadyClock::time_point deadline) {
   // Drain: what is still in the TX rings, the wire's rings or the RX rings. Stepped, a few idle
   // rounds in a row end it; with the engine on its own thread, every frame sent must have been
   // taken and everything passed on received (bounded: a stopped queue must not hang the tool).
-  if (!o.threaded()) {
+  // On a real device frames in flight take microseconds, so the drain is the time-bounded one.
+  if (!o.threaded() && !rig.on_device()) {
     for (unsigned idle = 0, rounds = 0; idle < 4 && rounds < 100000; ++rounds) {
       idle = poll_and_receive(rig, o, t, bufs) == 0 ? idle + 1 : 0;
     }
   } else {
     const auto limit = SteadyClock::now() + std::chrono::seconds(2);
+    auto last_moved = SteadyClock::now();
     while (SteadyClock::now() < limit) {
-      poll_and_receive(rig, o, t, bufs);
+      if (poll_and_receive(rig, o, t, bufs) != 0) last_moved = SteadyClock::now();
       if (rig.settled(t)) break;
+      // A real device that lost frames never settles: 20 ms with nothing arriving ends it.
+      if (rig.on_device() && SteadyClock::now() - last_moved > std::chrono::milliseconds(20)) break;
     }
   }
   const uint64_t tsc1 = __rdtsc();

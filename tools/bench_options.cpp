@@ -34,6 +34,44 @@ std::unexpected<int> usage_error(const std::string& what) {
   return std::unexpected(2);
 }
 
+/// --device vfio: what the real-device run can take. Fills in o.vfs from the addresses when
+/// several VFs are named (VF mode). Returns "" or the usage error.
+std::string check_on_device(const CLI::App& app, Options& o, const std::string& scenario,
+                            unsigned pairs) {
+  if (o.scenario != Scenario::kVfToVf) {
+    const char* why =
+        o.scenario == Scenario::kPfToVf
+            ? "the PF's host queues on a real PF are not wired into the bench yet"
+            : "the wire is the real port: the frames leave the host and nothing here sends or "
+              "sinks them (use an external generator)";
+    return fmt::format("{} on --device vfio is not supported: {}; vf-to-vf runs there", scenario,
+                       why);
+  }
+  for (const char* sim_only : {"--engine", "--engine-cpu", "--guest-cpu"}) {
+    if (app.count(sim_only) != 0) {
+      return fmt::format(
+          "{}: places the simulated device's engine; on --device vfio the NIC moves the frames "
+          "and the bench runs on the calling thread",
+          sim_only);
+    }
+  }
+  const auto named = static_cast<unsigned>(o.device.spec.bdfs.size());
+  if (named > 1) {
+    // VF mode: the VFs are the addresses given, in pairs.
+    const unsigned asked = pairs != 0 ? 2 * pairs : o.vfs;
+    if (asked != 0 && asked != named) {
+      return fmt::format("--device names {} VFs, --vfs/--pairs asks for {}", named, asked);
+    }
+    if (named % 2 != 0) {
+      return fmt::format("--device names {} VFs: vf-to-vf needs an even number (VF 2k -> 2k+1)",
+                         named);
+    }
+    o.vfs = named;
+  }
+  o.engine = "nic";
+  return {};
+}
+
 }  // namespace
 
 std::string_view to_string(Scenario s) {
@@ -93,6 +131,10 @@ std::expected<Options, int> parse_options(int argc, char** argv) {
   app.add_option("--guest-cpu", o.guest_cpu,
                  "CPU of the guests' thread with --engine thread (default 1)")
       ->check(CLI::Range(0, 1023));
+  tools::add_device_options(app, o.device);
+  app.add_flag("--hugepages", o.hugepages,
+               "--device vfio: the VF ports' DMA memory (DPDK's heap) on hugepages; checked "
+               "before DPDK starts");
   auto* wire_opt = app.add_option(
       "--wire", o.wire,
       "vf-to-wire, wire-to-vf: the device's port as DPDK devargs (docs/wire.md); default builtin, "
@@ -107,7 +149,17 @@ std::expected<Options, int> parse_options(int argc, char** argv) {
     return usage_error(e.what());
   }
 
+  if (const std::string why = tools::check_device_args(o.device); !why.empty())
+    return usage_error(why);
   o.scenario = scenarios().at(scenario);
+  if (o.hugepages && !o.on_device()) {
+    return usage_error(
+        "--hugepages: with --device vfio only (the simulated device's DMA needs none, and CI "
+        "runs without them)");
+  }
+  if (o.on_device()) {
+    if (auto why = check_on_device(app, o, scenario, pairs); !why.empty()) return usage_error(why);
+  }
   const bool pair_scenario = o.scenario == Scenario::kVfToVf;
   if (pairs != 0 && !pair_scenario)
     return usage_error(fmt::format("--pairs is for vf-to-vf; {} takes --vfs", scenario));
@@ -126,7 +178,10 @@ std::expected<Options, int> parse_options(int argc, char** argv) {
   // The PF's layout rule (the same one GET_QUEUES reports from): a clear refusal here, rather
   // than a setup failure after the host is up.
   const unsigned per_pool = pf::choose_vt_layout(o.vfs).queues_per_pool;
-  if (o.queues > per_pool) {
+  // VF mode (several VFs named): their PF is elsewhere and grants what it grants (GET_QUEUES;
+  // a refusal names it at setup).
+  const bool pf_elsewhere = o.on_device() && o.device.spec.bdfs.size() > 1;
+  if (!pf_elsewhere && o.queues > per_pool) {
     return usage_error(fmt::format("--queues {}: with {} VFs the PF grants each VF {} queue pairs",
                                    o.queues, o.vfs, per_pool));
   }
@@ -143,6 +198,7 @@ std::expected<Options, int> parse_options(int argc, char** argv) {
           fmt::format("--wire {}: wire-to-vf generates on the built-in peer (builtin)", o.wire));
     }
   }
+  if (o.on_device()) return o;  // no simulated engine to place
   if (o.engine.empty()) o.engine = std::thread::hardware_concurrency() >= 2 ? "thread" : "inline";
   if (o.threaded() && o.engine_cpu == o.guest_cpu) {
     // Two busy pollers on one core collapse throughput: refuse rather than measure that.

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "tools/device_args.hpp"
+
 namespace bench {
 
 /// Who sends to whom. Every scenario runs through the simulated 82599's engine and switch.
@@ -34,13 +36,21 @@ struct Options {
   double duration = 2.0;
   uint64_t packets = 0;  ///< 0: run for `duration`
   bool json = false;
-  std::string engine;  ///< "thread" or "inline" (resolved: never empty after parse_options)
+  /// "thread" or "inline" (resolved: never empty after parse_options); "nic" on --device vfio,
+  /// where the NIC itself moves the frames and nothing is stepped.
+  std::string engine;
   int engine_cpu = 0;
   int guest_cpu = 1;
   /// devargs of the wire for vf-to-wire and wire-to-vf; "" is the built-in net_ring peer.
   std::string wire;
+  /// --device and --vf-token (checked): the simulated 82599, or real functions through VFIO
+  /// (vf-to-vf only: VF 2k -> VF 2k+1 through the NIC's VEB).
+  tools::DeviceArgs device;
+  /// --hugepages (--device vfio only): DPDK's heap on hugepages, checked before the EAL starts.
+  bool hugepages = false;
 
   bool threaded() const { return engine == "thread"; }
+  bool on_device() const { return device.vfio(); }
   /// VF pairs in vf-to-vf; 0 in the other scenarios.
   unsigned pairs() const { return scenario == Scenario::kVfToVf ? vfs / 2 : 0; }
   /// The wire is the built-in peer (which the bench drives on the guests' core).

@@ -16,6 +16,7 @@
 #include "hal/sim/accounting.hpp"
 #include "hal/sim/device.hpp"
 #include "harness/datapath_host.hpp"
+#include "harness/hw/hw_host.hpp"
 #include "harness/wire/open_wire.hpp"
 #include "pf_driver/host_queues.hpp"
 #include "tools/bench_endpoints.hpp"
@@ -48,13 +49,25 @@ struct Verdict {
 /// and any engine thread on device() must be stopped before it is destroyed.
 class Rig {
  public:
-  /// Builds everything `o` asks for. Errors: one line naming the step.
-  static std::expected<std::unique_ptr<Rig>, std::string> create(const Options& o);
+  /// Builds everything `o` asks for: on the simulated host, or with o.on_device() on real
+  /// functions (harness::HwHost; vf-to-vf only). `hw` supplies what the real-device host
+  /// takes besides what `o` says (root, OS calls, clock: tests' fakes); the bench passes the
+  /// defaults. Errors: one line naming the step.
+  static std::expected<std::unique_ptr<Rig>, std::string> create(
+      const Options& o, harness::HwHostOptions hw = {});
   ~Rig();
   Rig(const Rig&) = delete;
   Rig& operator=(const Rig&) = delete;
 
+  /// The simulated device (not on_device()).
   sim::Device82599& device() { return host_->device(); }
+  /// True on real functions: no simulated engine, no device accounting.
+  bool on_device() const { return hw_ != nullptr; }
+  /// One pass of what moves frames besides the loop: the simulated engine (inline), or on a
+  /// real device, now and then, the PF's mailbox and the VF watchdogs (the NIC moves frames).
+  size_t engine_pass();
+  /// The real-device host (on_device()), for its token and mode.
+  harness::HwHost* hw_host() { return hw_.get(); }
   std::vector<Sender>& senders() { return senders_; }
   std::vector<Receiver>& receivers() { return receivers_; }
   const std::vector<Receiver>& receivers() const { return receivers_; }
@@ -74,7 +87,9 @@ class Rig {
 
  private:
   explicit Rig(const Options& o) : o_(o) {}
-  std::expected<void, std::string> build();
+  std::expected<void, std::string> build(harness::HwHostOptions hw);
+  harness::VfPort& port(unsigned vf);
+  hal::MacAddr mac(unsigned vf) const;
   std::expected<void, std::string> setup_vf_to_vf();
   std::expected<void, std::string> setup_vf_to_wire();
   std::expected<void, std::string> setup_wire_to_vf();
@@ -95,6 +110,8 @@ class Rig {
   // outlive both ends of the built-in wire (docs/wire.md).
   harness::MempoolPtr gen_pool_;
   std::unique_ptr<harness::DatapathHost> host_;
+  std::unique_ptr<harness::HwHost> hw_;  // instead of host_ on a real device
+  uint64_t passes_ = 0;
   harness::OpenedWire wire_;
   // The PF's side (pf-to-vf): its pool mapped into the PF's DMA domain, then its queues.
   harness::MempoolPtr pf_pool_;

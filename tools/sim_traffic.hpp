@@ -18,6 +18,7 @@
 #include "hal/sim/accounting.hpp"
 #include "harness/apps/sink.hpp"
 #include "harness/apps/traffic_gen.hpp"
+#include "harness/hw/hw_host.hpp"
 #include "harness/sim_host.hpp"
 
 namespace tools {
@@ -58,6 +59,11 @@ struct TrafficReport {
   uint64_t rounds = 0;  ///< engine passes
   double tsc_hz = 0;    ///< to turn the sinks' TSC latencies into time
   std::vector<VfTraffic> vfs;
+  /// False on a real device (run_traffic on an HwHost): no simulated engine counts frames;
+  /// then `accounting` stays zero and the check is the sinks' (no frame received that was not
+  /// sent, no corrupted or duplicated frame); loss is reported per VF, not judged, since a
+  /// real NIC may drop under load.
+  bool device_accounting = true;
   sim::Accounting accounting;    ///< the device's totals (bring-up moves no frame)
   std::string accounting_check;  ///< empty when every frame is accounted for
   bool ok() const { return accounting_check.empty(); }
@@ -72,6 +78,15 @@ unsigned traffic_memory_mb(unsigned num_vfs, const TrafficOptions& opts);
 /// Errors (one line): fewer than 2 VFs, a VF's pool, mapping or queues could not be set up, a
 /// generator refused its options.
 std::expected<TrafficReport, std::string> run_traffic(harness::SimHost& host,
+                                                      const TrafficOptions& opts);
+
+/// The same on real functions (--device vfio:...): every port of `host` (already set up with
+/// its queue pair) sends to its peer through the NIC's VEB; the NIC moves the frames, this
+/// thread runs the generators and sinks and, now and then, host.step() (the PF's mailbox,
+/// the VF watchdogs). The drain ends once nothing arrived for a while (frames in flight on a
+/// real device take microseconds). opts.ring_size is the host's (PortOptions), not applied
+/// here. Errors: as above.
+std::expected<TrafficReport, std::string> run_traffic(harness::HwHost& host,
                                                       const TrafficOptions& opts);
 
 }  // namespace tools

@@ -11,6 +11,10 @@
 // Each VF may use several queue pairs (--queues): senders spread their bursts over their TX
 // queues, receivers poll every RX queue, RSS spreads flows inside the pool (--flows vary the
 // IPv4 source and UDP port).
+// --device vfio:BDF runs vf-to-vf on real functions (harness::HwHost): one 82599 PF bound to
+// vfio-pci (our PF driver enables --vfs VFs, our VF drivers probe them) or 2k VFs bound to
+// vfio-pci (their PF elsewhere); the NIC's VEB hairpins the frames and nothing is stepped. The
+// sysfs checks run before DPDK starts, so a host without the device fails at once (exit 1).
 // Placement (--engine):
 //  - thread (default with 2+ CPUs): the device engine on its own pinned core (sim::EngineThread,
 //    --engine-cpu), the guests (and the wire peer) on another (--guest-cpu). Two cores, one
@@ -33,7 +37,10 @@
 #include <rte_lcore.h>
 
 #include "datapath/eal.hpp"
+#include "doctor/fs.hpp"
 #include "hal/sim/engine_thread.hpp"
+#include "hal/vfio/preflight_hugepages.hpp"
+#include "harness/hw/hw_host.hpp"
 #include "tools/bench_loop.hpp"
 #include "tools/bench_options.hpp"
 #include "tools/bench_report.hpp"
@@ -57,10 +64,31 @@ int main(int argc, char** argv) {
   auto parsed = bench::parse_options(argc, argv);
   if (!parsed) return parsed.error();
   const bench::Options& o = *parsed;
+  if (o.on_device()) {
+    // The sysfs checks before DPDK exists: no such function, wrong driver, no IOMMU fail here.
+    harness::HwHostOptions check;
+    check.bdfs = o.device.spec.bdfs;
+    auto mode = harness::HwHost::preflight(check);
+    if (!mode) return fail(mode.error());
+    if (*mode == hal::vfio::Role::kVf && o.device.spec.bdfs.size() < 2) {
+      fmt::print(stderr,
+                 "sriov-bench: --device {}: one VF; vf-to-vf needs pairs (name 2, 4, ... VFs, or "
+                 "the PF)\n",
+                 o.device.spec.str());
+      return 2;
+    }
+    // Before the EAL: without free hugepages it would fail later, with DPDK's own words.
+    if (o.hugepages) {
+      if (auto r = hal::vfio::hugepages_check(doctor::Fs(check.root)); !r) {
+        return fail(fmt::format("--hugepages: {}", r.error().message()));
+      }
+    }
+  }
 
   dp::EalOptions eo;
   eo.program = "sriov-bench";
   eo.memory_mb = bench::heap_mb(o);
+  eo.huge_pages = o.hugepages;
   // Every pool is sized for full rings: many VFs, queues, long rings and jumbo frames multiply.
   // Refuse what would take more than half the machine rather than fail half-way or swap.
   const uint64_t phys_mb = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
@@ -80,6 +108,10 @@ int main(int argc, char** argv) {
   {
     auto rig = bench::Rig::create(o);
     if (!rig) return fail(rig.error());
+    if (harness::HwHost* hw = (*rig)->hw_host(); hw && hw->mode() == hal::vfio::Role::kPf) {
+      fmt::print(stderr, "sriov-bench: PF mode on {}, VF token {}\n", o.device.spec.bdfs.front(),
+                 hw->vf_token());
+    }
     // A --packets run gets a generous safety bound instead of the duration.
     const double seconds = o.packets != 0 ? kPacketsRunLimitSeconds : o.duration;
     const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(

@@ -3,6 +3,10 @@
 // --traffic, then runs traffic between the VFs (tools/sim_traffic.hpp) and prints per-VF rates.
 // Exit: 0 every VF up (and, with --traffic, every frame accounted for); 1 a VF did not come up
 // or the traffic run failed (reasons on stderr); 2 bad arguments.
+// --device vfio:BDF runs the bring-up and --traffic on real functions instead
+// (tools/sim_hw.hpp), or with --serve our PF serving VFs left to VMs until SIGINT/SIGTERM
+// (tools/sim_serve.hpp); the modes that need the simulated device's internals refuse it
+// (exit 2).
 // With --name NAME it runs as a daemon instead, serving sriovctl on its control socket until
 // SIGINT/SIGTERM (tools/sim_daemon_main.hpp, docs/daemon.md); exit 0 after a clean stop, 1
 // when it could not start.
@@ -23,12 +27,16 @@
 #include "hal/sim/reg_trace.hpp"
 #include "harness/sim_host.hpp"
 #include "mailbox/trace.hpp"
+#include "tools/device_args.hpp"
 #include "tools/flood_args.hpp"
 #include "tools/sim_daemon_main.hpp"
 #include "tools/sim_faults.hpp"
+#include "tools/sim_hw.hpp"
 #include "tools/sim_report.hpp"
+#include "tools/sim_serve.hpp"
 #include "tools/sim_soak.hpp"
 #include "tools/sim_traffic.hpp"
+#include "tools/trace_out.hpp"
 #include "tools/vf_args.hpp"
 
 namespace {
@@ -38,7 +46,10 @@ struct Args {
   bool json = false;
   bool trace_mailbox = false;
   bool trace_registers = false;
+  std::string trace_file;  // --trace-registers FILE; "" or "-": stdout
   bool events = false;
+  bool serve = false;
+  bool hugepages = false;
   std::string mode = "threaded";
   bool vf_interrupts = false;
   uint64_t seed = 1;
@@ -69,9 +80,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0u, hal::ixgbe::kMaxVfsDriver));
   app.add_flag("--json", a.json, "print JSON instead of a table");
   app.add_flag("--trace-mailbox", a.trace_mailbox, "print every mailbox message");
-  app.add_flag("--trace-registers", a.trace_registers,
-               "print every register and config-space access (a bus analyser's view)");
-  app.add_flag("--events", a.events, "print the PF event log at the end");
+  app.add_option("--trace-registers", a.trace_file,
+                 "print every register and config-space access (a bus analyser's view; with "
+                 "--device vfio, our drivers' accesses, named) to stdout, or to FILE")
+      ->expected(0, 1)
+      ->type_name("[FILE]");
+  app.add_flag("--events", a.events,
+               "print the PF event log at the end (--serve: as the events happen)");
+  app.add_flag("--serve", a.serve,
+               "--device vfio:PF: bring the PF up, enable --vfs VFs and leave them bound to "
+               "vfio-pci for VMs (Linux ixgbevf), then serve their mailbox until SIGINT/SIGTERM "
+               "(docs/hardware.md, setup b)");
+  app.add_flag("--hugepages", a.hugepages,
+               "--device vfio: the VF ports' DMA memory (DPDK's heap) on hugepages; checked "
+               "before DPDK starts");
   app.add_option("--mode", a.mode, "stepped (deterministic, simulated time), inline or threaded")
       ->check(CLI::IsMember({"stepped", "inline", "threaded"}));
   app.add_flag("--vf-interrupts", a.vf_interrupts, "threaded mode: guests sleep on mailbox interrupts");
@@ -111,11 +133,12 @@ int main(int argc, char** argv) {
   // The one-shot run's options mean nothing to a daemon: refuse them rather than ignore them.
   for (const char* one_shot : {"--traffic", "--pattern", "--frame-size", "--rate", "--json",
                                "--events", "--trace-mailbox", "--trace-registers",
-                               "--vf-interrupts"}) {
+                               "--vf-interrupts", "--serve", "--hugepages"}) {
     name->excludes(app.get_option(one_shot));
   }
   for (const char* other : {"--name", "--traffic", "--mode", "--vfs", "--trace-mailbox",
-                            "--trace-registers", "--events", "--vf-interrupts"}) {
+                            "--trace-registers", "--events", "--vf-interrupts", "--serve",
+                            "--hugepages"}) {
     scenario->excludes(app.get_option(other));
   }
   // The fault scenarios build their own hosts with the default flood policy: refuse the
@@ -123,6 +146,8 @@ int main(int argc, char** argv) {
   for (const char* flood : tools::kFloodOptionNames) scenario->excludes(app.get_option(flood));
   tools::SoakArgs soak;
   tools::add_soak_options(app, soak, &a.mailbox_flood);
+  tools::DeviceArgs device;
+  tools::add_device_options(app, device);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -132,6 +157,54 @@ int main(int argc, char** argv) {
   }
   if (const std::string why = tools::check_flood_options(app, a.mailbox_flood); !why.empty()) {
     return usage_error(why);
+  }
+  if (const std::string why = tools::check_device_args(device); !why.empty()) {
+    return usage_error(why);
+  }
+  a.trace_registers = app.count("--trace-registers") != 0;
+  if (a.serve && !device.vfio()) {
+    return usage_error(
+        "--serve: serves VMs' VFs from our PF on a real 82599 (--device vfio:PF); on the "
+        "simulated device run the daemon instead (--name NAME, docs/daemon.md)");
+  }
+  if (a.hugepages && !device.vfio()) {
+    return usage_error(
+        "--hugepages: with --device vfio only (the simulated device's DMA needs none, and CI "
+        "runs without them)");
+  }
+  if (a.serve) {
+    for (const char* not_served : {"--traffic", "--json", "--hugepages"}) {
+      if (app.count(not_served) != 0) {
+        return usage_error(fmt::format(
+            "{}: not with --serve (the VFs are the VMs'; nothing here sends or maps DMA "
+            "memory)",
+            not_served));
+      }
+    }
+  }
+  if (device.vfio()) {
+    // What needs the simulated device's internals is refused by name, before anything opens.
+    if (soak.requested()) {
+      return usage_error(tools::sim_only(
+          "--soak", "it injects PF resets, FLRs and guest faults and checks the device's "
+                    "internal packet accounting"));
+    }
+    if (a.scenario == "faults") {
+      return usage_error(tools::sim_only(
+          "--scenario faults", "it injects faults into the simulated 82599's internals"));
+    }
+    if (!a.name.empty()) {
+      return usage_error(
+          "--name: the daemon serves the simulated host only; on --device vfio it is not "
+          "implemented yet (run sriov-sim --device vfio:... without --name)");
+    }
+    if (app.count("--mode") != 0 && a.mode != "inline") {
+      return usage_error(tools::sim_only(
+          "--mode " + a.mode, "a real device runs inline (one thread, real time)"));
+    }
+    if (a.vf_interrupts) {
+      return usage_error(tools::sim_only("--vf-interrupts", "it is a threaded-mode option"));
+    }
   }
   if (soak.requested()) {
     if (!a.scenario.empty()) return usage_error("--soak: not with --scenario");
@@ -169,12 +242,30 @@ int main(int argc, char** argv) {
     return tools::run_daemon(da);
   }
 
-  if (a.traffic > 0 && a.vfs < 2) return usage_error("--traffic: needs at least 2 VFs");
   tools::TrafficOptions topts;
   topts.seconds = a.traffic;
   topts.pattern = *tools::parse_pattern(a.pattern);
   topts.frame_len = a.frame_size;
   topts.rate_pps = a.rate;
+  if (device.vfio()) {
+    tools::HwSimArgs hw;
+    hw.device = device;
+    hw.vfs = a.vfs;
+    hw.vfs_given = app.count("--vfs") != 0;
+    hw.seed = a.seed;
+    hw.json = a.json;
+    hw.events = a.events;
+    hw.trace_mailbox = a.trace_mailbox;
+    hw.trace_registers = a.trace_registers;
+    hw.trace_file = a.trace_file;
+    hw.hugepages = a.hugepages;
+    hw.admin = std::move(admin);
+    hw.mailbox_flood = a.mailbox_flood;
+    hw.traffic = a.traffic;
+    hw.topts = topts;
+    return a.serve ? tools::serve_on_device(hw) : tools::run_on_device(hw);
+  }
+  if (a.traffic > 0 && a.vfs < 2) return usage_error("--traffic: needs at least 2 VFs");
 
   harness::HostOptions opts;
   opts.num_vfs = a.vfs;
@@ -189,11 +280,19 @@ int main(int argc, char** argv) {
     };
   }
 
-  auto host = harness::SimHost::create(std::move(opts));
+  std::shared_ptr<tools::TraceOut> trace;
   if (a.trace_registers) {
-    host->device().set_trace([](const sim::RegAccess& r) {
-      std::fputs(("reg " + sim::format_access(r) + "\n").c_str(), stdout);
-    });
+    auto t = tools::TraceOut::open(a.trace_file);
+    if (!t) {
+      fmt::print(stderr, "sriov-sim: {}\n", t.error());
+      return 1;
+    }
+    trace = std::move(*t);
+  }
+  auto host = harness::SimHost::create(std::move(opts));
+  if (trace) {
+    host->device().set_trace(
+        [trace](const sim::RegAccess& r) { trace->line("reg " + sim::format_access(r)); });
   }
   auto report = host->bring_up();
   if (!report) {

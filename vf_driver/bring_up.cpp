@@ -314,13 +314,20 @@ std::expected<void, Error> VfDriver::restore_user_config() {
   // Always, as Linux ixgbevf does on every bring-up: on an 82599 whose PF runs jumbo frames,
   // VF_RESET left this VF's receive off (VFRE) until SET_LPE says what frame it takes (spec 7,
   // SET_LPE). Without a user MTU, the standard one.
-  if (auto t = tolerate(send_lpe(user_.mtu.value_or(kStdMtu), Step::kRestore)); !t) return t;
+  auto lpe = send_lpe(user_.mtu.value_or(kStdMtu), Step::kRestore);
+  if (!lpe && lpe.error().code == ErrorCode::kRefused && user_.mtu.value_or(kStdMtu) > kStdMtu) {
+    // A refusal also turned our receive off (VFRE): say a jumbo MTU the PF took before its own
+    // MTU went back to 1500. A standard frame is what every 82599 PF takes; receive with it
+    // rather than not at all. The user's MTU stays remembered for the next bring-up.
+    lpe = send_lpe(kStdMtu, Step::kRestore);
+  }
+  if (auto t = tolerate(lpe); !t) return t;
   if (user_.xcast) {
     const mbx::Api need =
         *user_.xcast == mbx::XcastMode::kPromisc ? mbx::Api::k13 : mbx::Api::k12;
     if (mbx::api_at_least(api_, need)) {
       auto r = send_xcast(*user_.xcast, Step::kRestore);
-      if (r) xcast_applied_ = *r;
+      if (r) note_xcast_applied(*user_.xcast, *r);
       if (auto t = tolerate(r); !t) return t;
     }
   }

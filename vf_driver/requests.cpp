@@ -109,6 +109,11 @@ std::expected<void, Error> VfDriver::set_mtu(uint32_t mtu) {
   }
   auto r = send_lpe(mtu, Step::kRequest);
   if (keep_setting(r)) user_.mtu = mtu;
+  if (!r && r.error().code == ErrorCode::kRefused) {
+    // An 82599 PF (Linux ixgbe_set_vf_lpe, ours alike) turns this VF's receive off (VFRE) when
+    // it refuses a frame size. Ask again for the size it last took so receive comes back on.
+    (void)send_lpe(user_.mtu.value_or(kStdMtu), Step::kRequest);
+  }
   return r;
 }
 
@@ -126,7 +131,7 @@ std::expected<mbx::XcastMode, Error> VfDriver::set_xcast(mbx::XcastMode mode) {
   }
   auto r = send_xcast(mode, Step::kRequest);
   if (keep_setting(r)) user_.xcast = mode;
-  if (r) xcast_applied_ = *r;
+  if (r) note_xcast_applied(mode, *r);
   return r;
 }
 

@@ -86,10 +86,16 @@ class VfDriver {
   /// SET_VLAN remove. The VLAN is forgotten even if the PF refuses.
   std::expected<void, Error> remove_vlan(uint16_t vid);
   /// SET_LPE with max frame = mtu + 18. kInvalidArgument outside kMinMtu..kMaxMtu;
-  /// kNotSupported for a jumbo MTU under API 1.0.
+  /// kNotSupported for a jumbo MTU under API 1.0. kRefused when the PF refuses the size (an
+  /// 82599 PF at MTU 1500 refuses any jumbo frame); the PF then turned this VF's receive off,
+  /// so the driver asks again for the last size it took (or the standard one) to turn it back
+  /// on. At bring-up, a refused user MTU falls back to the standard one the same way.
   std::expected<void, Error> set_mtu(uint32_t mtu);
   /// UPDATE_XCAST_MODE (API >= 1.2; PROMISC needs 1.3). Returns the mode the PF applied: an
-  /// untrusted VF asking for more than MULTI gets MULTI. kRefused when the PF says no.
+  /// untrusted VF asking for more than MULTI gets MULTI (an ACK, not an error: Linux ixgbe and
+  /// our PF alike), counted in counters().xcast_downgrades, and xcast() says MULTI. kRefused
+  /// when the PF says no (PROMISC on an 82599, even for a trusted VF): xcast() keeps the mode
+  /// in force. The request is sent once; the remembered mode is replayed once per bring-up.
   std::expected<mbx::XcastMode, Error> set_xcast(mbx::XcastMode mode);
   /// GET_LINK_STATE (API >= 1.2): the PF's admin link-enable flag for this VF (not the wire).
   std::expected<bool, Error> get_link_state();
@@ -132,6 +138,7 @@ class VfDriver {
     uint64_t pings = 0;       ///< PF_CONTROL_MSG received
     uint64_t nacks = 0;       ///< requests the PF refused
     uint64_t timeouts = 0;    ///< mailbox exchanges that timed out
+    uint64_t xcast_downgrades = 0;  ///< UPDATE_XCAST_MODE ACKed with less than asked
   };
   const Counters& counters() const { return counters_; }
 
@@ -178,6 +185,11 @@ class VfDriver {
   std::expected<mbx::XcastMode, Error> send_xcast(mbx::XcastMode mode, Step step);
   std::expected<bool, Error> send_get_link_state(Step step);
   std::expected<void, Error> ready_for_request() const;
+  /// Records the mode the PF applied for a request of `asked`, counting a downgrade.
+  void note_xcast_applied(mbx::XcastMode asked, mbx::XcastMode applied) {
+    if (applied != asked) ++counters_.xcast_downgrades;
+    xcast_applied_ = applied;
+  }
 
   // Watchdog (vf_driver.cpp).
   size_t drain_pf_messages();

@@ -2,6 +2,7 @@
 // Intel 82599 PF BAR0 registers (spec section 2 and the datasheet's init chapter 4.6), datasheet
 // names. The only place PF offsets live; only the registers sriovkit uses.
 
+#include <array>
 #include <cstdint>
 
 #include "hal/register_io.hpp"
@@ -106,7 +107,9 @@ inline constexpr uint32_t kLsc = 1u << 20;
 inline constexpr uint32_t kOther = 1u << 31;
 /// Causes routed to the "other" vector (IVAR_MISC byte 1).
 inline constexpr uint32_t kOtherCauses = 0x7FFF0000u;
-inline constexpr uint32_t kAllMask = 0x7FFFFFFFu;  // EIMC value that masks everything
+/// EIMC value that masks everything, OTHER (b31) included (Linux IXGBE_IRQ_CLEAR_MASK, which
+/// ixgbe_stop_adapter_generic writes).
+inline constexpr uint32_t kAllMask = 0xFFFFFFFFu;
 }  // namespace eicr
 namespace gpie {
 inline constexpr uint32_t kMsixMode = 1u << 4;
@@ -437,5 +440,119 @@ namespace rttbcnrm {
 /// (0x14 with 9.5 KB jumbo). Width and unit are not in the spec: see docs/sim-model.md.
 inline constexpr uint32_t kMmwSizeMask = 0x7FF;
 }  // namespace rttbcnrm
+
+
+// --- Added for the full bring-up and teardown (datasheet 4.6.3 .. 4.6.8; offsets and bits as
+// Linux ixgbe_type.h / DPDK base/ixgbe_type.h name them) ---
+
+// 8.2.3.1.3 ESDP: software-definable pins. On SFP+ boards SDP3 drives the module's TX_DISABLE:
+// set = laser off (Linux ixgbe_disable_tx_laser_multispeed_fiber), clear = laser on.
+inline constexpr Reg32 ESDP{0x00020};
+namespace esdp {
+inline constexpr uint32_t kSdp3 = 1u << 3;      // SDP3 data: TX_DISABLE of the SFP+ module
+inline constexpr uint32_t kSdp3Dir = 1u << 11;  // SDP3 direction: 1 = output (set by the EEPROM)
+}  // namespace esdp
+
+// 8.2.3.22.19 AUTOC, 8.2.3.22.21 AUTOC2: link mode select (4.6.4).
+inline constexpr Reg32 AUTOC2{0x042A8};
+namespace autoc {
+inline constexpr uint32_t kRestartAn = 1u << 12;  // self-clearing: apply LMS, restart the link
+inline constexpr unsigned kLmsShift = 13;
+inline constexpr uint32_t kLmsMask = 0x7u << 13;
+inline constexpr uint32_t kLms10gSerial = 0x3u << 13;  // 10 Gb/s serial (SFI with AUTOC2)
+inline constexpr uint32_t kLmsKx4KxKr = 0x4u << 13;    // backplane, not on an SFP+ port
+}  // namespace autoc
+namespace autoc2 {
+inline constexpr uint32_t k10gPmaPmdSerialMask = 0x3u << 16;
+inline constexpr uint32_t k10gSfi = 0x2u << 16;  // 10G serial PMA/PMD: SFI (SFP+)
+}  // namespace autoc2
+namespace links {
+inline constexpr uint32_t kKxAnComp = 1u << 31;  // KX/KX4/KR auto-negotiation complete
+}
+
+// 4.6.3.2 and 8.2.3.3: flow control. Off: every register 0, except FCRTH.RTH (below).
+constexpr Reg32 FCTTV(unsigned i) { return {0x03200 + 4 * i}; }  // i = 0..3
+constexpr Reg32 FCRTL(unsigned tc) { return {0x03220 + 4 * tc}; }  // 82599 layout, tc = 0..7
+constexpr Reg32 FCRTH(unsigned tc) { return {0x03260 + 4 * tc}; }  // 82599 layout, tc = 0..7
+inline constexpr Reg32 FCRTV{0x032A0};
+inline constexpr Reg32 FCCFG{0x03D00};
+inline constexpr Reg32 MFLCN{0x04294};
+inline constexpr unsigned kNumFcTtv = 4;
+inline constexpr unsigned kNumTc = 8;  // packet buffers and flow-control thresholds
+namespace fcrth {
+inline constexpr uint32_t kFcen = 1u << 31;      // XOFF enable for this packet buffer
+inline constexpr uint32_t kRthMask = 0x7FFE0u;   // b18:5, in bytes (32-byte units)
+/// 4.6.3.2: RTH must hold a value even with flow control off, typically RXPBSIZE - 0x6000.
+inline constexpr uint32_t kHeadroom = 0x6000;
+}  // namespace fcrth
+
+// 4.6.7 / 8.2.3.8: receive packet buffers and the security (MACsec/IPsec) RX path.
+constexpr Reg32 RXPBSIZE(unsigned tc) { return {0x03C00 + 4 * tc}; }
+inline constexpr Reg32 SECRXCTRL{0x08D00};
+inline constexpr Reg32 SECRXSTAT{0x08D04};
+namespace rxpbsize {
+inline constexpr uint32_t k512KB = 0x00080000u;  // the whole 512 KB RX buffer in PB 0 (no DCB)
+inline constexpr uint32_t kSizeMask = 0x000FFC00u;  // b19:10, in KB
+}  // namespace rxpbsize
+namespace secrxctrl {
+inline constexpr uint32_t kSecRxDis = 1u << 0;  // security offload off (bypass)
+inline constexpr uint32_t kRxDis = 1u << 1;     // stop the RX data path (drain first)
+}  // namespace secrxctrl
+namespace secrxstat {
+inline constexpr uint32_t kSecRxRdy = 1u << 0;  // RX path drained: RX_DIS took effect
+}
+namespace rdrxctl {
+inline constexpr uint32_t kRscAckc = 1u << 25;    // 82599: must be set (datasheet 8.2.3.8.8)
+inline constexpr uint32_t kFcoeWrfix = 1u << 26;  // 82599: must be set (datasheet 8.2.3.8.8)
+}  // namespace rdrxctl
+
+// 4.6.8 / 8.2.3.9: transmit packet buffers and the DMA request size.
+constexpr Reg32 TXPBSIZE(unsigned tc) { return {0x0CC00 + 4 * tc}; }
+inline constexpr Reg32 DTXMXSZRQ{0x08100};
+namespace txpbsize {
+inline constexpr uint32_t k160KB = 0x00028000u;  // the whole 160 KB TX buffer in PB 0 (no DCB)
+inline constexpr uint32_t kSizeMask = 0x000FFC00u;
+}  // namespace txpbsize
+namespace dtxmxszrq {
+inline constexpr uint32_t kMaxBytesNumReqMask = 0xFFFu;  // b11:0, in 256-byte units
+inline constexpr uint32_t kDefault = 0x10u;              // 4 KB, the reset value
+}  // namespace dtxmxszrq
+
+// 8.2.3.23: statistics the model counts besides the MAC receive errors above (all clear on
+// read; the GORC/GOTC/TOR pairs are 36-bit: L holds bits 31:0, H bits 35:32).
+inline constexpr Reg32 ILLERRC{0x04004};
+inline constexpr Reg32 ERRBC{0x04008};
+inline constexpr Reg32 MLFC{0x04034};
+inline constexpr Reg32 MRFC{0x04038};
+inline constexpr Reg32 BPRC{0x04078};
+inline constexpr Reg32 MPRC{0x0407C};
+inline constexpr Reg32 GORCL{0x04088};
+inline constexpr Reg32 GORCH{0x0408C};
+inline constexpr Reg32 GOTCL{0x04090};
+inline constexpr Reg32 GOTCH{0x04094};
+inline constexpr Reg32 TORL{0x040C0};
+inline constexpr Reg32 TORH{0x040C4};
+inline constexpr Reg32 TPR{0x040D0};
+inline constexpr Reg32 TPT{0x040D4};
+inline constexpr Reg32 MPTC{0x040F0};
+inline constexpr Reg32 BPTC{0x040F4};
+constexpr Reg32 MPC(unsigned tc) { return {0x03FA0 + 4 * tc}; }  // MPC(0) is MPC0 above
+namespace stats {
+inline constexpr uint32_t kHighMask = 0xF;  // bits 35:32 of a 36-bit octet counter
+}
+
+/// Every statistics register sriovkit knows (datasheet 8.2.3.23; Linux ixgbe_clear_hw_cntrs
+/// reads the same ones among more): clear on read, so one read of each zeroes them (4.6.5).
+/// The simulated device answers exactly these as clear-on-read counters. SSVPC is apart: it
+/// belongs to the switch (spoof_watch reads it).
+inline constexpr std::array kClearOnReadStats = {
+    CRCERRS, ILLERRC, ERRBC,  MLFC,   MRFC,   RLEC,   MPC(0), MPC(1), MPC(2), MPC(3),
+    MPC(4),  MPC(5),  MPC(6), MPC(7), GPRC,   BPRC,   MPRC,   GPTC,   GORCL,  GORCH,
+    GOTCL,   GOTCH,   RUC,    RFC,    ROC,    RJC,    TORL,   TORH,   TPR,    TPT,
+    MPTC,    BPTC};
+
+namespace ctrl_ext {
+inline constexpr uint32_t kRoDis = 1u << 17;  // relaxed ordering disable
+}
 
 }  // namespace hal::ixgbe::pf

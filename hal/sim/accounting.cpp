@@ -22,10 +22,10 @@ std::string Accounting::check() const {
   }
   if (copies != delivered + to_wire + copy_drops()) {
     out += fmt::format(
-        "copies: {} != delivered {} + to_wire {} + link_down {} + rx_no_queue {} + "
-        "rx_queue_disabled {} + rx_no_descriptor {} + rx_dma_fault {}; ",
-        copies, delivered, to_wire, link_down, rx_no_queue, rx_queue_disabled, rx_no_descriptor,
-        rx_dma_fault);
+        "copies: {} != delivered {} + to_wire {} + link_down {} + rx_port_disabled {} + "
+        "rx_no_queue {} + rx_queue_disabled {} + rx_no_descriptor {} + rx_dma_fault {}; ",
+        copies, delivered, to_wire, link_down, rx_port_disabled, rx_no_queue, rx_queue_disabled,
+        rx_no_descriptor, rx_dma_fault);
   }
   if (switched > copies) {
     out += fmt::format("switched {} frames but only {} copies (a switched frame has >= 1); ",

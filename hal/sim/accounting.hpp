@@ -6,8 +6,8 @@
 //     wire_undersize (the last two: frames from the wire the MAC discards, hal/sim/mac_rx.hpp)
 //     or a switch DropReason; or
 //   - is switched into `copies` copies (Verdict::replicas() plus one when it goes to the wire),
-//     and each copy ends as one of delivered, to_wire, link_down, rx_queue_disabled,
-//     rx_no_descriptor or rx_dma_fault.
+//     and each copy ends as one of delivered, to_wire, link_down, rx_port_disabled, rx_no_queue,
+//     rx_queue_disabled, rx_no_descriptor or rx_dma_fault.
 // check() verifies both levels and says which sum is off.
 
 #include <array>
@@ -38,6 +38,9 @@ struct Accounting {
   uint64_t delivered = 0;          ///< copies written into an RX ring
   uint64_t to_wire = 0;            ///< copies handed to the wire port
   uint64_t link_down = 0;          ///< wire copies dropped because the link is down
+  /// Receive is off for the whole port (RXCTRL.RXEN clear or SECRXCTRL.RX_DIS set): nothing
+  /// enters the RX packet buffer, from the wire or looped back.
+  uint64_t rx_port_disabled = 0;
   uint64_t rx_no_queue = 0;        ///< the pool owns no queue in the current VT mode
   uint64_t rx_queue_disabled = 0;  ///< the pool's RX queue has RXDCTL.ENABLE clear
   uint64_t rx_no_descriptor = 0;   ///< not enough descriptors between RDH and RDT
@@ -51,7 +54,8 @@ struct Accounting {
   uint64_t frame_drops() const { return tx_dma_fault + oversize + mac_dropped() + switch_dropped(); }
   /// Copies that ended in a drop counter.
   uint64_t copy_drops() const {
-    return link_down + rx_no_queue + rx_queue_disabled + rx_no_descriptor + rx_dma_fault;
+    return link_down + rx_port_disabled + rx_no_queue + rx_queue_disabled + rx_no_descriptor +
+           rx_dma_fault;
   }
   uint64_t switch_drop(DropReason r) const { return switch_drops[static_cast<size_t>(r)]; }
 
@@ -66,6 +70,7 @@ struct Accounting {
     fn("wire_undersize", wire_undersize);
     for (DropReason r : kAllDropReasons) fn(to_string(r), switch_drop(r));
     fn("link_down", link_down);
+    fn("rx_port_disabled", rx_port_disabled);
     fn("rx_no_queue", rx_no_queue);
     fn("rx_queue_disabled", rx_queue_disabled);
     fn("rx_no_descriptor", rx_no_descriptor);

@@ -124,6 +124,9 @@ class FrameRing {
 struct CableCore {
   explicit CableCore(size_t capacity) : dirs{FrameRing(capacity), FrameRing(capacity)} {}
   std::array<FrameRing, 2> dirs;
+  /// Whether the sender of direction d has its laser on. Written by one end's device and read
+  /// by the other's, each under its own lock: nothing else is ordered by it (relaxed).
+  std::array<std::atomic<bool>, 2> signal{true, true};
 };
 
 struct CableEnd::Token {};
@@ -136,6 +139,10 @@ CableEnd::~CableEnd() = default;
 void CableEnd::send(std::span<const uint8_t> frame) { core_->dirs[tx_dir_].push(frame); }
 
 bool CableEnd::receive(std::vector<uint8_t>& frame) { return core_->dirs[1 - tx_dir_].pop(frame); }
+
+void CableEnd::set_tx_signal(bool on) { core_->signal[tx_dir_].store(on, std::memory_order_relaxed); }
+
+bool CableEnd::rx_signal() const { return core_->signal[1 - tx_dir_].load(std::memory_order_relaxed); }
 
 CableDirection CableEnd::tx_stats() const { return core_->dirs[tx_dir_].stats(); }
 

@@ -57,6 +57,10 @@ class CableEnd final : public WirePort {
   /// The other end is a simulated 82599 whose MAC pads short frames (HLREG0.TXPADEN, set from
   /// reset): a frame under 60 bytes means its software cleared TXPADEN, and it is a runt here.
   bool carries_runts() const override { return true; }
+  /// This end's device lit or darkened its laser: the other end's rx_signal() follows.
+  void set_tx_signal(bool on) override;
+  /// Whether the other end's device has its laser on (true until it says otherwise).
+  bool rx_signal() const override;
 
   /// The direction this end sends into (this end -> the other).
   CableDirection tx_stats() const;

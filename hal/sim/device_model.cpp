@@ -11,7 +11,7 @@ namespace pfr = hal::ixgbe::pf;
 namespace vfr = hal::ixgbe::vf;
 
 DeviceModel::DeviceModel(DeviceConfig cfg) : cfg_(std::move(cfg)), regs_(pfr::kBarSize / 4) {
-  link_up_ = cfg_.link_up;
+  wire_connected_ = cfg_.link_up;
   for (size_t i = 0; i < pfr::kNumVectors; ++i) {
     auto fd = hal::EventFd::create();
     if (fd) pf_vectors_.push_back(std::move(*fd));
@@ -27,6 +27,7 @@ DeviceModel::DeviceModel(DeviceConfig cfg) : cfg_(std::move(cfg)), regs_(pfr::kB
   // Power-on: the chip comes out of reset with the EEPROM read and DMA initialised.
   device_reset();
   pf_resets_ = 0;
+  eicr_ = 0;  // the link that came up with power is not a change anyone was told of
   refresh_doorbell_map();
 }
 
@@ -186,9 +187,8 @@ void DeviceModel::refresh_doorbell_map() {
 
 void DeviceModel::set_link(bool up) {
   Lock lock(mu_);
-  if (link_up_ == up) return;
-  link_up_ = up;
-  raise_pf_cause(pfr::eicr::kLsc);
+  wire_connected_ = up;
+  update_link();
 }
 
 void DeviceModel::set_trace(RegTraceFn fn) {

@@ -134,6 +134,23 @@ class DeviceModel {
   void fire_vf_vector(unsigned vf, unsigned vector);
   void write_vf_eims(unsigned vf, uint32_t v);
 
+  // PHY, link, laser and the RX/TX enables (phy.cpp; docs/sim-model.md "Bring-up registers").
+  /// The SFP+ laser: ESDP.SDP3 an output (the EEPROM makes it one) driven low.
+  bool laser_on() const;
+  /// Recomputes the link from the wire, the PHY's configuration and both lasers; tells the
+  /// port when this end's laser changed and raises EICR.LSC when the link changed.
+  void update_link();
+  /// AUTOC write: RESTART_AN self-clears and applies LMS (only 10G serial SFI brings a link).
+  void write_autoc(uint32_t v);
+  /// CTRL.LRST: the link drops until software restarts it through AUTOC.
+  void link_reset();
+  /// Whether frames may enter the RX packet buffer: RXCTRL.RXEN set, SECRXCTRL.RX_DIS clear.
+  bool rx_enabled() const;
+  /// DMATXCTL write: TE 0 -> 1 hands the queues that rang while TX was off back to the engine.
+  void write_dmatxctl(uint32_t v);
+  /// Register reset values other than 0 (power-on and CTRL.RST).
+  void load_reset_values();
+
   // Resets (resets.cpp).
   void device_reset();
   void set_pfrstd(bool ready);
@@ -254,7 +271,11 @@ class DeviceModel {
   uint64_t vflre_ = 0;       // VF FLR events not yet cleared (VFLRE/VFLREC)
   uint32_t eicr_ = 0;        // PF interrupt causes
   uint32_t eims_ = 0;        // PF interrupt mask
-  bool link_up_ = true;
+  bool link_up_ = false;        // LINKS.LINK_UP as computed by update_link()
+  bool wire_connected_ = true;  // the world: a cable plugged in with a partner (set_link)
+  bool phy_ready_ = true;       // link set up: from the EEPROM at power-on, AUTOC restart after LRST
+  bool laser_told_ = true;      // what the wire port was last told (set_tx_signal)
+  std::array<uint64_t, 2> tx_held_{};  // TX queues that rang while DMATXCTL.TE was clear
   unsigned num_vfs_ = 0;     // VF functions that exist now
   uint32_t pf_resets_ = 0;
   RegTraceFn trace_;

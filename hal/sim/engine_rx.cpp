@@ -10,6 +10,7 @@
 #include "hal/ixgbe/queue_regs.hpp"
 #include "hal/sim/device_model.hpp"
 #include "hal/sim/mac_rx.hpp"
+#include "hal/sim/mac_stats.hpp"
 
 namespace sim {
 
@@ -70,6 +71,7 @@ void DeviceModel::switch_frame(const Verdict& v, std::span<const uint8_t> bytes,
         wire_out = padded;
       }
       if constexpr (kTap) tap_frame(TapPoint::kWireTx, 0, wire_out);
+      count_wire_tx(wire_out, [this](hal::Reg32 r) -> uint32_t& { return reg(r); });
       eng_.wire->send(wire_out);
     } else {
       ++a.link_down;
@@ -93,6 +95,12 @@ void DeviceModel::deliver_copy(unsigned pool, std::span<const uint8_t> bytes, co
   // The pool's first queue, or the one RSS picks: an offset inside the pool with VT, the
   // absolute queue without. An offset past the pool's queues (MRQC and GCR_EXT disagreeing)
   // falls back to the first queue rather than into another pool.
+  // RXCTRL.RXEN clear or SECRXCTRL.RX_DIS set: the packet buffer takes nothing, from the wire
+  // or looped back by the switch (datasheet 4.6.7; the RX-enable errata sequence relies on it).
+  if (!rx_enabled()) {
+    ++eng_.acct.rx_port_disabled;
+    return;
+  }
   const unsigned per_pool = eng_.per_pool;
   const unsigned off = h.hashed() ? eng_.rss->queue_offset(h, pool) : 0;
   const unsigned q = per_pool == 0 ? off : pool * per_pool + (off < per_pool ? off : 0);
@@ -224,6 +232,9 @@ const RssState& DeviceModel::rss() {
 void DeviceModel::set_wire(std::shared_ptr<WirePort> port) {
   Lock lock(mu_);
   eng_.wire = port ? std::move(port) : std::make_shared<MemoryWire>();
+  laser_told_ = laser_on();
+  eng_.wire->set_tx_signal(laser_told_);
+  update_link();
 }
 
 void DeviceModel::set_frame_tap(FrameTapFn fn) {

@@ -9,6 +9,7 @@
 #include "hal/ixgbe/queue_regs.hpp"
 #include "hal/sim/device_model.hpp"
 #include "hal/sim/mac_rx.hpp"
+#include "hal/sim/mac_stats.hpp"
 
 namespace sim {
 
@@ -74,9 +75,19 @@ size_t DeviceModel::poll_once() {
   eng_.per_pool = queues_per_pool();
   // The tap cannot change during the pass (set_frame_tap takes the lock): pick the variant here.
   const bool tapped = static_cast<bool>(frame_tap_);
+  // The far end's laser may have gone on or off since the last pass.
+  update_link();
+  // DMATXCTL.TE clear: no queue transmits. The queues that rang are held, not forgotten, and
+  // go back to the engine when TE is set (write_dmatxctl); holding them also lets a parked
+  // engine thread stay parked.
+  const bool tx_on = (reg(pfr::DMATXCTL) & pfr::dmatxctl::kTe) != 0;
+  for (unsigned w = 0; w < 2 && !tx_on; ++w) {
+    tx_held_[w] |= tx_pending_[w].exchange(0, std::memory_order_acquire) | eng_.tx_carry[w];
+    eng_.tx_carry[w] = 0;
+  }
   // Only the queues whose registers were written (a doorbell, a re-enable) or that still had
   // work when the last pass left them: an idle device costs two exchanges, not 128 queues.
-  for (unsigned w = 0; w < 2; ++w) {
+  for (unsigned w = 0; w < 2 && tx_on; ++w) {
     uint64_t todo = tx_pending_[w].exchange(0, std::memory_order_acquire) | eng_.tx_carry[w];
     eng_.tx_carry[w] = 0;
     for (; todo != 0; todo &= todo - 1) {
@@ -337,6 +348,8 @@ size_t DeviceModel::poll_wire() {
     // The MAC's checks (mac_rx.hpp) come before the switch; the FCS status is the frame's, so
     // it is read right after receive().
     const bool fcs_bad = wire.last_fcs_bad();
+    const auto stat = [this](hal::Reg32 r) -> uint32_t& { return reg(r); };
+    count_wire_rx_total(bytes, stat);
     // Past what the engine carries (MAXFRS above the 82599's real limit) it is oversize or a
     // jabber all the same: classify_wire_frame caps the limit.
     MacRxError e = classify_wire_frame(bytes.size(), fcs_bad, has_vlan_tag(bytes), max_frame);
@@ -344,10 +357,11 @@ size_t DeviceModel::poll_wire() {
     // padded (WirePort::carries_runts): not a runt.
     if (e == MacRxError::kUndersize && !wire.carries_runts()) e = MacRxError::kNone;
     if (e != MacRxError::kNone) [[unlikely]] {
-      count_mac_rx_error(e, [this](hal::Reg32 r) -> uint32_t& { return reg(r); });
+      count_mac_rx_error(e, stat);
       count_mac_rx_drop(e, eng_.acct);
       continue;
     }
+    count_wire_rx_good(bytes, stat);
     switch_frame<kTap>(switch_.receive(bytes), bytes, /*loopback=*/false);
   }
   return taken;

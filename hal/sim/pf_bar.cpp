@@ -14,10 +14,9 @@ constexpr uint32_t kPfMbMemEnd = pfr::PFMBMEM(pfr::kMaxVfs, 0).offset;
 constexpr uint32_t kPfMailboxBase = pfr::PFMAILBOX(0).offset;
 constexpr uint32_t kPfMailboxEnd = pfr::PFMAILBOX(pfr::kMaxVfs).offset;
 
-/// The statistics registers the model counts: read-only to software, cleared by a read.
+/// The statistics registers the model has: read-only to software, cleared by a read.
 constexpr bool is_clear_on_read_stat(uint32_t off) {
-  for (const hal::Reg32 r : {pfr::CRCERRS, pfr::RLEC, pfr::RUC, pfr::RFC, pfr::ROC, pfr::RJC,
-                             pfr::GPRC, pfr::GPTC, pfr::MPC0}) {
+  for (const hal::Reg32 r : pfr::kClearOnReadStats) {
     if (r.offset == off) return true;
   }
   return false;
@@ -32,7 +31,12 @@ uint32_t DeviceModel::pf_read_locked(uint32_t off) {
       // No transaction is ever pending in the model, so GIO master disable completes at once.
       return (reg(pfr::CTRL) & pfr::ctrl::kGioMasterDisable) ? 0 : pfr::status::kGioMasterEnable;
     case pfr::LINKS.offset:
+      update_link();  // the far end's laser may have changed since the last look
       return link_up_ ? (pfr::links::kUp | pfr::links::kSpeed10G) : 0;
+    case pfr::SECRXSTAT.offset:
+      // An engine pass runs whole under the device lock, so no frame is ever half way through
+      // the RX path between two accesses: RX_DIS has drained it by the next read.
+      return (reg(pfr::SECRXCTRL) & pfr::secrxctrl::kRxDis) != 0 ? pfr::secrxstat::kSecRxRdy : 0;
     case pfr::EEC.offset:
       return reg(pfr::EEC) | pfr::eec::kPres | pfr::eec::kArd;
     case pfr::RDRXCTL.offset:
@@ -58,11 +62,59 @@ void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
     case pfr::CTRL.offset:
       // RST resets CTRL itself with the rest of the chip; RST and LRST self-clear. The model
       // completes a reset before the next access.
-      if (v & pfr::ctrl::kRst) {
+      // LRST resets everything RST does and the link as well, which then stays down until
+      // software restarts it through AUTOC (Linux: "Link Reset. Resets everything.").
+      if (v & pfr::ctrl::kResetMask) {
         device_reset();
+        if (v & pfr::ctrl::kLrst) link_reset();
         return;
       }
-      reg(pfr::CTRL) = v & ~pfr::ctrl::kResetMask;
+      reg(pfr::CTRL) = v;
+      return;
+    case pfr::AUTOC.offset:
+      write_autoc(v);
+      return;
+    case pfr::ESDP.offset:
+      reg(pfr::ESDP) = v;
+      update_link();
+      return;
+    case pfr::DMATXCTL.offset:
+      write_dmatxctl(v);
+      return;
+    case pfr::SECRXSTAT.offset:
+      return;  // read-only
+    case pfr::RXPBSIZE(0).offset:
+    case pfr::RXPBSIZE(1).offset:
+    case pfr::RXPBSIZE(2).offset:
+    case pfr::RXPBSIZE(3).offset:
+    case pfr::RXPBSIZE(4).offset:
+    case pfr::RXPBSIZE(5).offset:
+    case pfr::RXPBSIZE(6).offset:
+    case pfr::RXPBSIZE(7).offset:
+      regs_[off / 4] = v & pfr::rxpbsize::kSizeMask;  // reserved bits read 0
+      return;
+    case pfr::TXPBSIZE(0).offset:
+    case pfr::TXPBSIZE(1).offset:
+    case pfr::TXPBSIZE(2).offset:
+    case pfr::TXPBSIZE(3).offset:
+    case pfr::TXPBSIZE(4).offset:
+    case pfr::TXPBSIZE(5).offset:
+    case pfr::TXPBSIZE(6).offset:
+    case pfr::TXPBSIZE(7).offset:
+      regs_[off / 4] = v & pfr::txpbsize::kSizeMask;
+      return;
+    case pfr::FCRTH(0).offset:
+    case pfr::FCRTH(1).offset:
+    case pfr::FCRTH(2).offset:
+    case pfr::FCRTH(3).offset:
+    case pfr::FCRTH(4).offset:
+    case pfr::FCRTH(5).offset:
+    case pfr::FCRTH(6).offset:
+    case pfr::FCRTH(7).offset:
+      regs_[off / 4] = v & (pfr::fcrth::kFcen | pfr::fcrth::kRthMask);
+      return;
+    case pfr::DTXMXSZRQ.offset:
+      reg(pfr::DTXMXSZRQ) = v & pfr::dtxmxszrq::kMaxBytesNumReqMask;
       return;
     case pfr::CTRL_EXT.offset: {
       const bool was_ready = pf_ready();

@@ -32,7 +32,8 @@ void DeviceModel::device_reset() {
   // keep existing, they only lose their register state (datasheet 4.2.1.6).
   ++pf_resets_;
   std::fill(regs_.begin(), regs_.end(), 0u);
-  reg(pfr::HLREG0) = pfr::hlreg0::kResetValue;  // TXPADEN and the CRC bits come up set
+  load_reset_values();
+  tx_held_.fill(0);
   switch_.invalidate();
   for (auto& slots : eng_.ctx_vlan) slots.fill(0);  // context descriptors are queue state
   qde_.fill(0);
@@ -50,6 +51,8 @@ void DeviceModel::device_reset() {
     clear_vf_registers(h);
     clear_vf_statistics(h);
   }
+  // RST alone keeps the link (it does not reset the PHY); the laser is back to the EEPROM's.
+  update_link();
 }
 
 void DeviceModel::set_pfrstd(bool ready) {

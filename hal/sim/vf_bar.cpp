@@ -41,6 +41,7 @@ uint32_t DeviceModel::vf_read_locked(unsigned vf, uint32_t off) {
     case vfr::VFCTRL.offset: return 0;  // RST self-clears
     case vfr::VFSTATUS.offset: return 0;
     case vfr::VFLINKS.offset:
+      update_link();
       return link_up_ ? (vfr::vflinks::kUp | vfr::vflinks::kSpeed10G) : 0;
     case vfr::VFEICR.offset: {
       const uint32_t v = h.eicr;

@@ -45,6 +45,14 @@ class WirePort {
   /// End of an engine pass: a port that batches send() hands its batch on now. Called once
   /// per poll_once(), under the device lock, after the pass's last send() and receive().
   virtual void flush() {}
+  /// The device's transmitter (the SFP+ laser, ESDP.SDP3) went on or off. A port that joins two
+  /// devices passes it on, so the far end loses its link while this end is dark. Called under
+  /// the device lock when it changes and when the port is installed.
+  virtual void set_tx_signal(bool /*on*/) {}
+  /// Whether a signal arrives from the far end (its transmitter is on): the device's link needs
+  /// one. Read under the device lock at every engine pass and LINKS read. The default is a peer
+  /// that always transmits (its link is the device's set_link()).
+  virtual bool rx_signal() const { return true; }
 };
 
 /// The built-in peer: records every frame the device sends, and hands the device the frames a
@@ -67,6 +75,10 @@ class MemoryWire final : public WirePort {
   }
   bool last_fcs_bad() const override { return last_fcs_bad_; }
   bool carries_runts() const override { return carries_runts_; }
+  void set_tx_signal(bool on) override { tx_signal_ = on; }
+
+  /// Whether the device's laser is on, as the peer at this end sees it.
+  bool tx_signal() const { return tx_signal_; }
 
   /// Queues `frame` to arrive at the device on its next polls; with `fcs_bad`, as a frame
   /// corrupted on the wire (its FCS does not match).
@@ -90,6 +102,7 @@ class MemoryWire final : public WirePort {
   bool echo_;
   bool last_fcs_bad_ = false;
   bool carries_runts_ = false;
+  bool tx_signal_ = true;
   std::vector<std::vector<uint8_t>> sent_;
   std::deque<Pending> pending_;
 };

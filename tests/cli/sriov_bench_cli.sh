@@ -18,7 +18,14 @@ check() {  # check NAME EXPECTED_EXIT ARGS...
     echo "FAIL $name: usage error is not one line: $err"; fail=1; return
   fi
   LAST_OUT=$out
+  LAST_ERR=$err
   echo "ok   $name"
+}
+expect_err() {  # expect_err TEXT...: LAST_ERR contains every TEXT (fixed strings)
+  local t
+  for t in "$@"; do
+    printf '%s' "$LAST_ERR" | grep -qF -- "$t" || { echo "FAIL: stderr lacks '$t': $LAST_ERR"; fail=1; }
+  done
 }
 expect_line() {  # expect_line REGEX: LAST_OUT has a line matching it
   printf '%s\n' "$LAST_OUT" | grep -Eq "$1" || { echo "FAIL: no line matching '$1' in:"; printf '%s\n' "$LAST_OUT"; fail=1; }
@@ -96,4 +103,36 @@ for s in vf-to-wire wire-to-vf pf-to-vf; do
   check "JSON output, $s" 0 $s --packets 1000 --json
   expect_json 'j["accounting"]["ok"] is True and j["scenario"] == "'$s'" and j["drops"] == sum(j["drops_by_reason"].values())'
 done
+# --device (tools/device_args.hpp). No 82599 here: a vfio address fails in the sysfs checks,
+# before DPDK starts (one line on stderr, no EAL output), with exit 1 and the fix.
+bdf=0000:03:00.0
+check "--device vfio: a missing function fails at once" 1 vf-to-vf --device vfio:$bdf
+expect_err "$bdf" "Fix:"
+[[ $(printf '%s\n' "$LAST_ERR" | wc -l) -eq 1 ]] || { echo "FAIL: more than the one error line (EAL started?): $LAST_ERR"; fail=1; }
+check "--device vfio: VF mode, a missing VF fails at once" 1 vf-to-vf --device vfio:0000:03:10.0,0000:03:10.2
+expect_err "0000:03:10.0" "Fix:"
+check "--device bogus is refused by name" 2 vf-to-vf --device bogus
+expect_err '"bogus"' "vfio:DDDD:BB:DD.F"
+check "--device vfio: with a bad address is refused by name" 2 vf-to-vf --device vfio:0000:03:00.x
+expect_err '"0000:03:00.x"' "not a PCI address"
+check "--vf-token with the simulation is refused" 2 vf-to-vf --vf-token 6f0b1d64-0c1e-4e8a-9a55-2f1c1a3b4c5d
+check "--vf-token that is no UUID is refused by name" 2 vf-to-vf --device vfio:$bdf --vf-token xyz
+expect_err '"xyz"'
+for s in vf-to-wire wire-to-vf pf-to-vf; do
+  check "$s refuses --device vfio, saying why" 2 $s --device vfio:$bdf
+  expect_err "$s on --device vfio is not supported" "vf-to-vf runs there"
+done
+check "--engine refuses --device vfio" 2 vf-to-vf --device vfio:$bdf --engine inline
+expect_err "--engine" "the NIC moves the frames"
+check "an odd number of VFs is refused" 2 vf-to-vf --device vfio:0000:03:10.0,0000:03:10.2,0000:03:10.4
+expect_err "even number"
+check "--pairs other than the VFs named is refused" 2 vf-to-vf --device vfio:0000:03:10.0,0000:03:10.2 --pairs 2
+expect_err "names 2 VFs"
+check "--hugepages without --device vfio is refused" 2 vf-to-vf --hugepages
+expect_err "--hugepages" "--device vfio only"
+check "--hugepages with --device vfio: a missing function fails first, before DPDK" 1 vf-to-vf --device vfio:$bdf --hugepages
+expect_err "$bdf" "Fix:"
+[[ $(printf '%s\n' "$LAST_ERR" | wc -l) -eq 1 ]] || { echo "FAIL: more than the one error line: $LAST_ERR"; fail=1; }
+check "--device sim is the default" 0 vf-to-vf --device sim --packets 1000 --json
+expect_json 'j["accounting"]["ok"] is True and j["device"] == "sim" and j["packets"]["received"] == 1000'
 exit $fail

@@ -8,7 +8,8 @@ fixtures=$2
 fail=0
 err_file=$(mktemp)
 live_file=$(mktemp)
-trap 'rm -f "$err_file" "$live_file"' EXIT
+scratch=$(mktemp -d)
+trap 'rm -f "$err_file" "$live_file"; rm -rf "$scratch"' EXIT
 
 check() {  # check NAME EXPECTED_EXIT ARGS...
   local name=$1 want=$2; shift 2
@@ -67,6 +68,39 @@ json_verdict "no-iommu as JSON" 2 --root "$fixtures/no-iommu"
 json_verdict "no-acs as JSON" 2 --root "$fixtures/no-acs"
 json_verdict "sriov-off as JSON" 2 --root "$fixtures/sriov-off"
 
+# --device vfio:BDF: the "device" check, discover + preflight of our VFIO backend.
+check "--device sim checks nothing more" 0 --root "$fixtures/ready" --device sim
+[[ $(printf '%s\n' "$LAST_OUT" | grep -c '^PASS ') -eq 12 ]] || { echo "FAIL: --device sim changed the report"; fail=1; }
+check "VF on vfio-pci without its group node" 2 --root "$fixtures/ready" --device vfio:0000:01:10.0
+expect_line "names the missing node" '^FAIL device\[0000:01:10\.0\]: no_permission: /dev/vfio/40 is missing'
+expect_line "device failure is in the verdict" '^not ready: 1 failed \(device\[0000:01:10\.0\]\), 12 passed$'
+cp -a "$fixtures/ready" "$scratch/ready" && touch "$scratch/ready/dev/vfio/40"
+check "VF on vfio-pci with its group node is ready" 0 --root "$scratch/ready" --device vfio:0000:01:10.0
+expect_line "ready line" '^PASS device\[0000:01:10\.0\]: ready for VFIO: 8086:10ed \(82599 VF\) of 0000:01:00\.0 \(ixgbe\).*/dev/vfio/40'
+check "VF on ixgbevf" 2 --root "$fixtures/ready" --device vfio:0000:01:10.2
+expect_line "names the driver" '^FAIL device\[0000:01:10\.2\]: wrong_driver: 0000:01:10\.2 is bound to ixgbevf'
+expect_line "gives the rebind commands" '^     fix: .*echo vfio-pci > /sys/bus/pci/devices/0000:01:10\.2/driver_override'
+check "two functions, one each" 2 --root "$fixtures/ready" --device vfio:0000:01:10.2,0000:01:00.0
+expect_line "the PF on ixgbe" '^FAIL device\[0000:01:00\.0\]: wrong_driver: 0000:01:00\.0 is bound to ixgbe'
+check "no IOMMU" 2 --root "$fixtures/no-iommu" --device vfio:0000:01:10.0
+expect_line "names the IOMMU" '^FAIL device\[0000:01:10\.0\]: no_iommu: 0000:01:10\.0 is in no IOMMU group'
+expect_line "gives the IOMMU fix" '^     fix: enable VT-d.*enable_unsafe_noiommu_mode'
+got=$("$doctor" --json --root "$fixtures/ready" --device vfio:0000:01:10.2 | python3 -c 'import json, sys; j = json.load(sys.stdin); d = j["devices"][0]; print(j["exit_status"], d["address"], d["ready"], d["failure"], "driver_override" in d["fix"], j["checks"][-1]["name"])')
+if [[ $got != "2 0000:01:10.2 False wrong_driver True device" ]]; then
+  echo "FAIL --device as JSON: '$got'"; fail=1
+else
+  echo "ok   --device as JSON"
+fi
+got=$("$doctor" --json --root "$scratch/ready" --device vfio:0000:01:10.0 | python3 -c 'import json, sys; j = json.load(sys.stdin); d = j["devices"][0]; print(j["exit_status"], d["ready"], d["failure"], d["fix"], d["group_node"])')
+if [[ $got != "0 True None None /dev/vfio/40" ]]; then
+  echo "FAIL ready --device as JSON: '$got'"; fail=1
+else
+  echo "ok   ready --device as JSON"
+fi
+usage_error "--device that is neither sim nor vfio:" --device bogus
+usage_error "--device with a bad address" --device vfio:0000:01:10.x
+usage_error "--device without a value" --device
+
 usage_error "unknown option" --frobnicate
 usage_error "missing root directory" --root /nonexistent/sriov-doctor
 usage_error "root that is a file" --root "$fixtures/ready/proc/cmdline"
@@ -90,4 +124,11 @@ else
 fi
 "$doctor" --json | python3 -c 'import json, sys; json.load(sys.stdin)' ||
   { echo "FAIL live host: --json does not parse"; fail=1; }
+# A function this machine does not have: the device check fails fast, naming it.
+"$doctor" --device vfio:0000:7f:1f.7 >"$live_file" 2>"$err_file"; rc=$?
+if [[ $rc -ne 2 ]] || ! grep -Eq '^FAIL device\[0000:7f:1f\.7\]: (no_such_function|not_supported|no_iommu|no_vfio|wrong_driver)' "$live_file"; then
+  echo "FAIL live host --device: exit $rc: $(grep device "$live_file")"; fail=1
+else
+  echo "ok   live host --device: $(grep '^FAIL device' "$live_file" | cut -c1-100)"
+fi
 exit $fail

@@ -29,7 +29,8 @@ inline void enable_vfs(sim::Device82599& dev, unsigned n) {
   cfg.write16(cap + sr::kCtrl, sr::kCtrlAri | sr::kCtrlVfe | sr::kCtrlMse);
 }
 
-/// A device with `n` VFs, 64-pool VT mode and the PF reset done.
+/// A device with `n` VFs, 64-pool VT mode, receive and transmit on for the port (RXCTRL.RXEN,
+/// DMATXCTL.TE: a device from reset moves no packet) and the PF reset done.
 inline std::unique_ptr<sim::Device82599> ready_device(unsigned n, hal::Clock* clock = nullptr) {
   sim::DeviceConfig cfg;
   cfg.clock = clock;
@@ -37,6 +38,8 @@ inline std::unique_ptr<sim::Device82599> ready_device(unsigned n, hal::Clock* cl
   auto& bar = dev->pf().bar0();
   bar.write(pfr::GCR_EXT, pfr::gcr_ext::kVtMode64);
   for (unsigned i = 0; i < 4; ++i) bar.write(pfr::MBVFIMR(i), 0xFFFFFFFF);
+  bar.write(pfr::RXCTRL, pfr::rxctrl::kRxEn);
+  bar.write(pfr::DMATXCTL, pfr::dmatxctl::kTe);
   enable_vfs(*dev, n);
   bar.write(pfr::CTRL_EXT, pfr::ctrl_ext::kPfrstd);
   return dev;

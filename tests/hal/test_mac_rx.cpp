@@ -169,6 +169,7 @@ TEST_CASE("Accounting::for_each_drop lists every drop counter once", "[engine][m
   a.wire_undersize = v++;
   for (auto& d : a.switch_drops) d = v++;
   a.link_down = v++;
+  a.rx_port_disabled = v++;
   a.rx_no_queue = v++;
   a.rx_queue_disabled = v++;
   a.rx_no_descriptor = v++;

@@ -1,0 +1,29 @@
+#pragma once
+// Bounded waits on one register bit, shared by the bring-up and teardown steps. Internal to
+// pf_driver/.
+
+#include <chrono>
+#include <expected>
+
+#include "hal/clock.hpp"
+#include "hal/register_io.hpp"
+#include "pf_driver/errors.hpp"
+
+namespace pf {
+
+/// Linux polls these bits every few microseconds; the bound is the caller's timeout.
+inline constexpr hal::Nanos kHwPollInterval = std::chrono::microseconds(10);
+
+/// Polls `r` every `interval` until (r & mask) != 0 equals `set`, for at most `timeout`.
+/// Errors: kTimeout with `what`; kNoDevice when the register reads all-ones (the device is
+/// gone: no point waiting further).
+std::expected<void, Refusal> wait_for_bit(hal::RegisterIo& bar0, hal::Clock& clock,
+                                          hal::Waiter& waiter, hal::Nanos timeout,
+                                          hal::Nanos interval, hal::Reg32 r, uint32_t mask,
+                                          bool set, const char* what);
+
+/// Lets `d` pass on `clock` through `waiter` without touching the device (datasheet settle
+/// times). With a stepping waiter the simulated system runs meanwhile.
+void settle(hal::Clock& clock, hal::Waiter& waiter, hal::Nanos d);
+
+}  // namespace pf
