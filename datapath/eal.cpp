@@ -36,13 +36,24 @@ std::string main_lcore_on_own_cpus() {
   return cpus.empty() ? std::string() : fmt::format("0@({})", cpus);
 }
 
-std::vector<std::string> build_args(const EalOptions& o, const std::string& prefix) {
+}  // namespace
+
+std::vector<std::string> eal_args(const EalOptions& o, const std::string& prefix) {
   std::vector<std::string> a{o.program};
-  if (!o.huge_pages) a.emplace_back("--no-huge");  // anonymous memory: no hugetlbfs, no root
+  if (o.huge_pages) {
+    // Hugepage files live in hugetlbfs under a per-process prefix: kept after the process
+    // ends, each run would strand its pages until someone deletes them. --in-memory keeps
+    // nothing shared (a superset of --no-shconf) and unlinks each hugepage file once mapped,
+    // so the pages go back when the process exits, however it exits.
+    a.emplace_back("--in-memory");
+  } else {
+    a.emplace_back("--no-huge");  // anonymous memory: no hugetlbfs, no root
+    // No shared config files: processes do not collide, no IPC thread.
+    a.emplace_back("--no-shconf");
+  }
   a.insert(a.end(), {
       "--no-pci",      // simulated devices, or real ones we open through VFIO ourselves:
                        // never let DPDK scan (or grab) them
-      "--no-shconf",   // no shared config files: processes do not collide, no IPC thread
       "-m",
       fmt::format("{}", o.memory_mb),
       "--iova-mode=va",  // buf_iova == buf_addr; the simulated IOMMU maps VA ranges
@@ -55,8 +66,6 @@ std::vector<std::string> build_args(const EalOptions& o, const std::string& pref
   a.insert(a.end(), o.extra_args.begin(), o.extra_args.end());
   return a;
 }
-
-}  // namespace
 
 std::string_view to_string(DpdkErrc c) {
   switch (c) {
@@ -86,7 +95,7 @@ std::expected<Eal, DpdkError> Eal::init(const EalOptions& opts) {
   }
   std::string prefix =
       opts.file_prefix.empty() ? fmt::format("sriovkit-{}", ::getpid()) : opts.file_prefix;
-  std::vector<std::string> args = build_args(opts, prefix);
+  std::vector<std::string> args = eal_args(opts, prefix);
 
   // rte_eal_init permutes argv (getopt) and copies what it keeps; the strings stay ours.
   std::vector<char*> argv;

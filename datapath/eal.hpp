@@ -45,10 +45,10 @@ struct EalOptions {
   std::string program = "sriovkit";
   /// Memory for DPDK's heap in MiB (-m). Without hugepages it is ordinary anonymous memory.
   unsigned memory_mb = 256;
-  /// Back the heap with hugepages (leave out --no-huge): for DMA on a real NIC, where the
-  /// pages must stay put and the IOMMU maps fewer, larger ones. Needs hugepages reserved and
-  /// hugetlbfs mounted (hal/vfio/preflight_hugepages.hpp checks first). Off: the default and
-  /// CI's, which needs no root.
+  /// Back the heap with hugepages (--in-memory instead of --no-huge): for DMA on a real NIC,
+  /// where the pages must stay put and the IOMMU maps fewer, larger ones. Needs hugepages
+  /// reserved and hugetlbfs mounted (hal/vfio/preflight_hugepages.hpp checks first). Off:
+  /// the default and CI's, which needs no root.
   bool huge_pages = false;
   /// --log-level: a level ("warning") or "pattern:level" ("lib.eal:debug").
   std::string log_level = "warning";
@@ -64,6 +64,14 @@ struct EalOptions {
   std::vector<std::string> extra_args;
 };
 
+/// The argument vector (argv[0] included) Eal::init gives rte_eal_init for `opts`:
+///   <program> --no-huge --no-shconf | --in-memory    (the latter with opts.huge_pages)
+///   --no-pci -m <memory_mb> --iova-mode=va --log-level=<log_level> --file-prefix=<prefix>
+///   [--lcores=<lcores>] [--no-telemetry] <extra_args...>
+/// With hugepages, --in-memory (DPDK: no shared files at all, hugepage files unlinked once
+/// mapped) so that no run leaves hugepages behind in hugetlbfs.
+std::vector<std::string> eal_args(const EalOptions& opts, const std::string& prefix);
+
 /// Owner of the process's EAL. Move-only; the destructor runs rte_eal_cleanup and removes the
 /// (then empty) runtime directory the file prefix created. A process gets one try: once an Eal
 /// has been destroyed, or init() has failed, no other can be made (rte_eal_init runs once per
@@ -76,11 +84,8 @@ struct EalOptions {
 /// kAlreadyInitialised); destroy the Eal only when no other thread uses DPDK.
 class Eal {
  public:
-  /// Builds the argument list from `opts` and runs rte_eal_init on it:
-  ///   <program> [--no-huge] --no-pci --no-shconf -m <memory_mb> --iova-mode=va
-  ///   --log-level=<log_level> --file-prefix=<prefix> --lcores=<lcores> [--no-telemetry]
-  ///   <extra_args...>
-  /// (--no-huge unless opts.huge_pages.) The calling thread becomes DPDK's main lcore.
+  /// Builds the argument list from `opts` (eal_args()) and runs rte_eal_init on it. The
+  /// calling thread becomes DPDK's main lcore.
   /// Errors: kAlreadyInitialised (an Eal exists or existed in this process, an earlier init()
   /// failed, or someone else called rte_eal_init), kEalInit (DPDK refused: bad extra_args, no
   /// memory; the detail has the arguments and rte_errno, DPDK's log the cause). After kEalInit

@@ -29,6 +29,8 @@ inline constexpr uint8_t kCapIdMsix = 0x11;
 // PCI Express capability, offsets from the capability.
 inline constexpr uint16_t kExpDevCap = 0x04;
 inline constexpr uint16_t kExpDevCtl = 0x08;
+inline constexpr uint16_t kExpDevSta = 0x0A;
+inline constexpr uint16_t kExpDevStaTransPending = 1u << 5;  // Transaction Pending
 inline constexpr uint32_t kExpDevCapFlr = 1u << 28;       // Function Level Reset capable
 inline constexpr uint16_t kExpDevCtlBcrFlr = 1u << 15;    // Initiate Function Level Reset
 inline constexpr uint16_t kExpDevCap2 = 0x24;

@@ -21,15 +21,24 @@ constexpr uint64_t first_n_bits(unsigned n) { return n >= 64 ? ~uint64_t{0} : (u
 PendingEvents PfMailbox::pending(unsigned num_vfs) {
   const unsigned n = std::min(num_vfs, reg::kMaxVfs);
   PendingEvents ev;
+  bool all_ones = false;
   for (unsigned i = 0; i * kVfsPerMbvficr < n; ++i) {
     const uint32_t v = bar0_.read(reg::MBVFICR(i));
+    all_ones |= v == hal::kDeviceGone;
     const unsigned base = i * kVfsPerMbvficr;
     ev.req |= uint64_t{v & reg::mbvficr::kVfReqMask} << base;
     ev.ack |= uint64_t{(v & reg::mbvficr::kVfAckMask) >> 16} << base;
   }
   for (unsigned i = 0; i * kVfsPerVflre < n; ++i) {
-    ev.flr |= uint64_t{bar0_.read(reg::VFLRE(i))} << (i * kVfsPerVflre);
+    const uint32_t v = bar0_.read(reg::VFLRE(i));
+    all_ones |= v == hal::kDeviceGone;
+    ev.flr |= uint64_t{v} << (i * kVfsPerVflre);
   }
+  // A cause word of all-ones is legal (16 VFs each with a request and an ack), and it is
+  // also what every read of a removed device returns: without this check a vanished PF
+  // reads as "every VF has an FLR, a request and an ack" on every pass. STATUS has reserved
+  // bits that read zero, so all-ones there settles it: nothing is pending on a gone device.
+  if (all_ones && bar0_.read(reg::STATUS) == hal::kDeviceGone) return {};
   // Bits of VFs that do not exist are not events, whatever the registers hold.
   const uint64_t mask = first_n_bits(n);
   ev.req &= mask;

@@ -1,24 +1,22 @@
 #include "pf_driver/hw_stop.hpp"
 
-#include <chrono>
-
 #include "hal/ixgbe/queue_regs.hpp"
 #include "hal/ixgbe/regs_pf.hpp"
-#include "pf_driver/hw_wait.hpp"
 
 namespace pf {
 namespace reg = hal::ixgbe::pf;
-using namespace std::chrono_literals;
 
-std::expected<void, Refusal> disable_rx(hal::RegisterIo& bar0, hal::Clock& clock,
-                                        hal::Waiter& waiter) {
-  bar0.set_bits(reg::SECRXCTRL, reg::secrxctrl::kRxDis);
-  const auto drained = wait_for_bit(bar0, clock, waiter, 300us, kHwPollInterval, reg::SECRXSTAT,
-                                    reg::secrxstat::kSecRxRdy, true, "");
-  if (!drained && drained.error().code == ErrorCode::kNoDevice) return drained;
-  bar0.clear_bits(reg::RXCTRL, reg::rxctrl::kRxEn);
+void disable_rx(hal::RegisterIo& bar0) {
+  const uint32_t rxctrl = bar0.read(reg::RXCTRL);
+  if ((rxctrl & reg::rxctrl::kRxEn) == 0) return;
+  // Linux ixgbe_disable_rx_generic: the VEB's loopback goes off first, so no VF-to-VF copy is
+  // looped back into a receive path that is being turned off.
+  const uint32_t gswc = bar0.read(reg::PFDTXGSWC);
+  if ((gswc & reg::pfdtxgswc::kVtLben) != 0) {
+    bar0.write(reg::PFDTXGSWC, gswc & ~reg::pfdtxgswc::kVtLben);
+  }
+  bar0.write(reg::RXCTRL, rxctrl & ~reg::rxctrl::kRxEn);
   bar0.flush();
-  return {};
 }
 
 void disable_rx_queues(hal::RegisterIo& bar0) {

@@ -3,28 +3,25 @@
 // in the order PfDriver::stop() calls them (the VFs are told and disabled between
 // mask_interrupts() and disable_tx_queues(), by the driver):
 //
-//   1. disable_rx()            SECRXCTRL.RX_DIS, wait SECRXSTAT.SECRX_RDY, RXCTRL.RXEN clear
+//   1. disable_rx()            PFDTXGSWC.VT_LBEN clear, then RXCTRL.RXEN clear
 //   2. disable_rx_queues()     RXDCTL.ENABLE clear on every queue
 //   3. mask_interrupts()       EIMC all, stale causes read away (hw_init.hpp)
 //   4. (VFs: CONTROL_MSG ping, VFRE/VFTE 0, SR-IOV off)
 //   5. disable_tx_queues()     TXDCTL.ENABLE clear on every queue
 //   6. disable_tx()            DMATXCTL.TE clear
 //   7. release_hw()            CTRL_EXT.PFRSTD and DRV_LOAD clear
-//   8. laser_off()             ESDP.SDP3 set: the partner sees the link go down
+//   8. laser_off()             ESDP.SDP3 set: the partner sees the link go down (skipped while
+//                              manageability firmware shares the port, as Linux does)
 
-#include <expected>
-
-#include "hal/clock.hpp"
 #include "hal/register_io.hpp"
-#include "pf_driver/errors.hpp"
 
 namespace pf {
 
-/// Receive off for the whole port: the security RX path is stopped and drained first (as for
-/// enable_rx(); the drain's timeout is tolerated), then RXCTRL.RXEN cleared. SECRXCTRL.RX_DIS
-/// stays set until enable_rx(). Errors: kNoDevice if the BAR reads all-ones.
-std::expected<void, Refusal> disable_rx(hal::RegisterIo& bar0, hal::Clock& clock,
-                                        hal::Waiter& waiter);
+/// Receive off for the whole port, as Linux ixgbe_disable_rx_generic: when RXCTRL.RXEN is set,
+/// the switch's loopback (PFDTXGSWC.VT_LBEN) is cleared first, then RXEN. SECRXCTRL is not
+/// touched (Linux stops the security RX path only around enabling receive). The loopback is
+/// not restored afterwards: the next init() resets the chip and the VT step programs it again.
+void disable_rx(hal::RegisterIo& bar0);
 /// RXDCTL.ENABLE / TXDCTL.ENABLE cleared on all 128 queues (the other bits kept).
 void disable_rx_queues(hal::RegisterIo& bar0);
 void disable_tx_queues(hal::RegisterIo& bar0);

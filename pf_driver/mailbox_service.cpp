@@ -1,6 +1,7 @@
 #include "pf_driver/mailbox_service.hpp"
 
 #include <array>
+#include <optional>
 
 #include "hal/ixgbe/regs_pf.hpp"
 #include "mailbox/codec.hpp"
@@ -253,10 +254,14 @@ void process_link_change(PfCore& c) {
 }
 
 /// Clears the "other" causes by writing them back (Linux reads EICS, not EICR, because of an
-/// 82599 erratum: the read must not clear the queue causes). Returns them.
-uint32_t take_other_causes(PfCore& c) {
+/// 82599 erratum: the read must not clear the queue causes). Returns them, or nothing when
+/// the device is gone: EICS and STATUS (whose reserved bits read zero) both read all-ones.
+std::optional<uint32_t> take_other_causes(PfCore& c) {
   const uint32_t causes = c.bar0.read(reg::EICS);
-  if (causes == hal::kDeviceGone) return 0;
+  if (causes == hal::kDeviceGone) {
+    if (c.bar0.read(reg::STATUS) == hal::kDeviceGone) return std::nullopt;
+    return 0;
+  }
   const uint32_t other = causes & reg::eicr::kOtherCauses;
   if (other != 0) c.bar0.write(reg::EICR, other);
   return other;
@@ -270,7 +275,11 @@ size_t service_pass(PfCore& c) {
   // Drain first: an interrupt that arrives while this pass runs signals again.
   c.fn.vector(kOtherVector).drain();
   size_t handled = 0;
-  if (take_other_causes(c) & reg::eicr::kLsc) {
+  // A removed device reads all-ones everywhere: every cause word would look set, every VF
+  // would seem to have an FLR, a request and an ack on every pass. Nothing to serve.
+  const std::optional<uint32_t> other = take_other_causes(c);
+  if (!other) return 0;
+  if (*other & reg::eicr::kLsc) {
     process_link_change(c);
     ++handled;
   }

@@ -23,8 +23,8 @@ PfDriver::PfDriver(hal::PciFunction& fn, hal::Clock& clock, hal::Waiter& waiter,
 
 PfDriver::~PfDriver() = default;
 
-std::expected<void, Refusal> PfDriver::bring_up() {
-  PfCore& c = *c_;
+std::expected<void, Refusal> PfDriver::validate_options() const {
+  const PfCore& c = *c_;
   if (c.opts.mtu < kEthMinMtu || c.opts.mtu > kMaxMtu) {
     return std::unexpected(Refusal{ErrorCode::kInvalidArgument,
                                    fmt::format("MTU {} outside {}..{}", c.opts.mtu, kEthMinMtu, kMaxMtu)});
@@ -32,9 +32,22 @@ std::expected<void, Refusal> PfDriver::bring_up() {
   if (std::string why = c.opts.mailbox_flood.validate(); !why.empty()) {
     return std::unexpected(Refusal{ErrorCode::kInvalidArgument, std::move(why)});
   }
+  // Zero means "the EEPROM's"; anything else must be usable as it is.
+  if (!c.opts.mac.is_zero() && !c.opts.mac.is_valid_unicast()) {
+    return std::unexpected(Refusal{ErrorCode::kInvalidArgument,
+                                   fmt::format("PfOptions::mac {} is not a unicast address",
+                                               MacFmt{c.opts.mac})});
+  }
+  return {};
+}
+
+std::expected<void, Refusal> PfDriver::bring_up() {
+  PfCore& c = *c_;
   hw_live_ = true;  // from here on the hardware is ours: stop() has something to undo
-  // Datasheet 4.6.3 steps 1-4 (hw_init.hpp has the whole order).
-  if (auto r = reset_device(c.bar0, c.clock, c.waiter, c.opts.reset_timeout); !r) return r;
+  link_note_.clear();
+  // Steps 1-2 (hw_init.hpp has the whole order).
+  const auto link_kept = reset_device(c.bar0, c.fn.config(), c.clock, c.waiter, c.opts.reset_timeout);
+  if (!link_kept) return std::unexpected(link_kept.error());
   // The PF's address: the configured one, else what the EEPROM loaded into RAR 0 (read before
   // anything touches the receive filters).
   hal::MacAddr mac = c.opts.mac;
@@ -46,46 +59,85 @@ std::expected<void, Refusal> PfDriver::bring_up() {
   c.pf_mac = mac;
   setup_general(c.bar0);
   // 4.6.4: a link that does not come up (no cable, a dark partner) is recorded, not a failure.
-  auto link = setup_link(c.bar0, c.clock, c.waiter);
+  auto link = setup_link(c.bar0, c.clock, c.waiter, *link_kept);
   if (!link) return std::unexpected(link.error());
-  c.link = *link;
+  c.link = link->link;
+  link_note_ = std::move(link->note);
   clear_statistics(c.bar0);
   // 4.6.7: after a reset the filter tables hold whatever the chip powered up with: software
-  // clears RAR 1..127, MTA and VFTA, then the receive globals and RX on.
+  // clears RAR 1..127, MTA and VFTA, then the receive and transmit globals (both stay off
+  // until finish_bring_up(), after the VT step).
   c.rar.clear_all();
   c.vlans.clear_all();
   c.mta.clear_all();
   c.rar.set_pf(mac, 0);
   c.rss.program(c.bar0);
   const uint32_t max_frame = std::max(c.opts.mtu + kEthHeader + kEthFcs, kEthFrameLen + kEthFcs);
-  if (auto r = setup_rx(c.bar0, c.clock, c.waiter, max_frame); !r) return r;
-  setup_tx(c.bar0);  // 4.6.8
+  setup_rx(c.bar0, max_frame);
+  setup_tx(c.bar0);
   return {};
 }
 
-void PfDriver::finish_bring_up() {
+std::expected<void, Refusal> PfDriver::finish_bring_up() {
   PfCore& c = *c_;
+  // Linux ixgbe_configure's order after the VT step: TX on (MTQC is written), then RX on.
+  enable_tx(c.bar0);
+  if (auto r = enable_rx(c.bar0, c.clock, c.waiter); !r) return r;
   enable_interrupts(c.bar0);
+  // enable_interrupts() read EICR, which also took an LSC latched since setup_link() looked:
+  // LINKS is the truth now (a cable plugged in meanwhile is not lost).
+  if (const LinkInfo now = read_link(c.bar0); now != c.link) {
+    c.link = now;
+    c.log(std::nullopt, EventCode::kLinkChange, "PF link {} ({} Mb/s) during bring-up",
+          now.up ? "up" : "down", now.mbps);
+  }
   // PFRSTD last: the hardware now raises RSTD in every VF mailbox and the VFs reset.
   signal_pf_ready(c.bar0);
   c.initialized = true;
+  return {};
+}
+
+std::string PfDriver::link_summary() const {
+  const PfCore& c = *c_;
+  std::string s = c.link.up ? "up" : "down";
+  if (!link_note_.empty()) s += fmt::format(" ({})", link_note_);
+  return s;
+}
+
+std::expected<void, Refusal> PfDriver::release_stale_vfs() {
+  PfCore& c = *c_;
+  // A reset() that failed left its VFs here: they go the orderly way.
+  if (c.num_vfs != 0) {
+    disable_vfs();
+    return {};
+  }
+  // VFs someone else left enabled have no state here: start from none (set_num_vfs later).
+  SriovCap cap(c.fn.config());
+  if (!cap.present() || !cap.vfs_enabled()) return {};
+  const auto off = c.fn.set_sriov_num_vfs(0);
+  if (off && !cap.vfs_enabled()) return {};
+  return std::unexpected(Refusal{
+      ErrorCode::kBusy,
+      fmt::format("{} VFs an earlier owner enabled could not be disabled ({}): disable them "
+                  "(sriov_numvfs 0) and retry",
+                  cap.num_vfs(), off ? std::string_view("VF Enable stayed set") : hal::to_string(off.error()))});
 }
 
 std::expected<void, Refusal> PfDriver::init() {
   PfCore& c = *c_;
   if (c.initialized) return reset();
-  if (auto r = bring_up(); !r) {
-    c.log(std::nullopt, EventCode::kPfInitFailed, "init failed: {}", r.error().reason);
-    return r;
-  }
-  // VFs someone else left enabled have no state here: start from none (set_num_vfs later).
-  SriovCap cap(c.fn.config());
-  if (cap.present() && cap.vfs_enabled()) (void)c.fn.set_sriov_num_vfs(0);
+  auto fail = [&](Refusal r) -> std::expected<void, Refusal> {
+    c.log(std::nullopt, EventCode::kPfInitFailed, "init failed: {}", r.reason);
+    return std::unexpected(std::move(r));
+  };
+  if (auto r = validate_options(); !r) return fail(r.error());
+  if (auto r = release_stale_vfs(); !r) return fail(r.error());
+  if (auto r = bring_up(); !r) return fail(r.error());
   // 4.6.10: no VFs yet, so VT off (set_num_vfs() turns it on).
   clear_vt(c.bar0);
-  finish_bring_up();
+  if (auto r = finish_bring_up(); !r) return fail(r.error());
   c.log(std::nullopt, EventCode::kPfInit, "PF up: MAC {}, MTU {}, link {}", MacFmt{c.pf_mac},
-        c.opts.mtu, c.link.up ? "up" : "down");
+        c.opts.mtu, link_summary());
   return {};
 }
 
@@ -94,7 +146,7 @@ void PfDriver::stop() {
   if (!hw_live_) return;  // never brought up, or stopped already: nothing to undo
   const unsigned n = c.num_vfs;
   // CTRL.RST is not issued: it would light the laser again (the EEPROM's default).
-  (void)disable_rx(c.bar0, c.clock, c.waiter);
+  disable_rx(c.bar0);
   disable_rx_queues(c.bar0);
   mask_interrupts(c.bar0);
   (void)c.bar0.read(reg::EICR);
@@ -113,11 +165,14 @@ void PfDriver::stop() {
   disable_tx_queues(c.bar0);
   disable_tx(c.bar0);
   release_hw(c.bar0);
-  laser_off(c.bar0);
+  // Linux drives the laser only without manageability firmware on the port.
+  const bool laser = !manageability_enabled(c.bar0);
+  if (laser) laser_off(c.bar0);
   c.initialized = false;
   c.link = {};
   hw_live_ = false;
-  c.log(std::nullopt, EventCode::kPfStopped, "PF stopped: {} VFs disabled, laser off", n);
+  c.log(std::nullopt, EventCode::kPfStopped, "PF stopped: {} VFs disabled, {}", n,
+        laser ? "laser off" : "laser left to the manageability firmware");
 }
 
 std::expected<void, Refusal> PfDriver::set_num_vfs(unsigned n) {
@@ -252,6 +307,10 @@ void PfDriver::program_vfs_after_reset(std::span<const bool> had_filter) {
 std::expected<void, Refusal> PfDriver::reset() {
   PfCore& c = *c_;
   if (!c.initialized) return init();
+  if (auto r = validate_options(); !r) {
+    c.log(std::nullopt, EventCode::kPfInitFailed, "PF reset refused: {}", r.error().reason);
+    return r;
+  }
   // CTRL.RST below wipes every queue register: the host's queues must be set up again.
   ++host_.epoch;
   // Whose MAC filter is live now (bring_up() forgets the RAR table): see
@@ -269,20 +328,21 @@ std::expected<void, Refusal> PfDriver::reset() {
     c.bar0.write(reg::VFTE(i), 0);
     c.bar0.write(reg::VFRE(i), 0);
   }
-  if (auto r = bring_up(); !r) {
+  auto fail = [&](Refusal r) -> std::expected<void, Refusal> {
     c.initialized = false;  // the chip is in an unknown state: init() must run again
-    c.log(std::nullopt, EventCode::kPfInitFailed, "PF reset failed: {}", r.error().reason);
-    return r;
-  }
+    c.log(std::nullopt, EventCode::kPfInitFailed, "PF reset failed: {}", r.reason);
+    return std::unexpected(std::move(r));
+  };
+  if (auto r = bring_up(); !r) return fail(r.error());
   // 4.6.10: VT mode and every VF's configuration again, from software.
   if (c.num_vfs != 0) {
     program_vfs_after_reset({had_filter.data(), c.num_vfs});
   } else {
     clear_vt(c.bar0);
   }
-  finish_bring_up();
-  c.log(std::nullopt, EventCode::kPfReset, "PF reset with {} VFs: configuration re-applied",
-        c.num_vfs);
+  if (auto r = finish_bring_up(); !r) return fail(r.error());
+  c.log(std::nullopt, EventCode::kPfReset, "PF reset with {} VFs: configuration re-applied, link {}",
+        c.num_vfs, link_summary());
   return {};
 }
 

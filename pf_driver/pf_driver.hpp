@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "hal/clock.hpp"
@@ -44,19 +45,23 @@ class PfDriver {
   PfDriver(const PfDriver&) = delete;
   PfDriver& operator=(const PfDriver&) = delete;
 
-  /// Brings the PF up in the order of the 82599 datasheet's initialization sequence (4.6.3;
-  /// pf_driver/hw_init.hpp lists every step): interrupts masked, GIO master disable, global
-  /// reset (CTRL.RST | LRST), EEPROM auto-read and DMA init done, flow control off, link setup
-  /// (SFP+ laser on, AUTOC 10G serial + restart, a bounded wait for link up: a link that stays
-  /// down is recorded in the kPfInit event and link_up(), not an error), statistics cleared,
-  /// filter tables cleared and the PF MAC in RAR 0, RSS, receive globals and RX on (the
-  /// 82599's SECRXCTRL sequence), transmit globals and TX on, VT off, interrupts on (the
-  /// "other" MSI-X vector), then CTRL_EXT.PFRSTD. VFs left enabled by an earlier owner are
-  /// disabled first. Calling it again when already up is reset(); after stop() it brings the
-  /// PF up again.
-  /// Errors: kInvalidArgument (MTU out of 68..9710, no valid PF MAC, a mailbox flood policy
-  /// MailboxFloodPolicy::validate() refuses: the reason is its text), kTimeout (a hardware
-  /// wait ran out; the reason names the step), kNoDevice (the device reads all-ones).
+  /// Brings the PF up (pf_driver/hw_init.hpp lists every step): the datasheet's order (4.6.3)
+  /// to TX init, then Linux's. Options are checked first (nothing is touched on a refusal);
+  /// VFs a failed reset() or an earlier owner left are disabled; interrupts masked, GIO master
+  /// disable (a double reset when STATUS stays set with nothing pending in PCIe), CTRL.RST
+  /// when the link is up or CTRL.LRST when down, EEPROM auto-read and DMA init done, flow
+  /// control off, link setup (SFP+ laser on unless manageability firmware owns it, AUTOC 10G
+  /// serial through the pipeline reset only when it differs, a bounded wait for link up: a
+  /// link that stays down is recorded in the kPfInit event and link_up(), not an error),
+  /// statistics cleared, filter tables cleared and the PF MAC in RAR 0, RSS, receive and
+  /// transmit globals, VT off, TX on, RX on (the 82599's SECRXCTRL sequence), interrupts on
+  /// (the "other" MSI-X vector), the link read again, then CTRL_EXT.PFRSTD. Calling it again
+  /// when already up is reset(); after stop() it brings the PF up again.
+  /// Errors: kInvalidArgument (MTU out of 68..9710, a PfOptions::mac that is not unicast, no
+  /// valid PF MAC, a mailbox flood policy MailboxFloodPolicy::validate() refuses: the reason is
+  /// its text), kBusy (VFs left enabled that cannot be disabled), kNotSupported (not an SFP+
+  /// SFI port, LESM firmware), kTimeout (a hardware wait ran out, or PCIe transactions stayed
+  /// pending; the reason names the step), kNoDevice (the device reads all-ones).
   std::expected<void, Refusal> init();
 
   /// sysfs sriov_numvfs: 0 disables the VFs; n > 0 enables n VFs (VT mode, per-VF defaults,
@@ -146,10 +151,10 @@ class PfDriver {
   std::expected<void, Refusal> reset();
 
   /// Orderly teardown, as Linux's ixgbe_down() and remove (pf_driver/hw_stop.hpp lists the
-  /// steps): receive off through the security RX path, RX queues off, interrupts masked,
+  /// steps): the switch's loopback then receive off, RX queues off, interrupts masked,
   /// every VF pinged without CTS, its pool stopped and the VFs disabled (sriov_numvfs 0),
   /// TX queues and DMATXCTL.TE off, CTRL_EXT.PFRSTD and DRV_LOAD cleared, the SFP+ laser off
-  /// so the link partner sees the link go down. Host queue leases turn stale. Afterwards the
+  /// so the link partner sees the link go down (left on with manageability firmware). Host queue leases turn stale. Afterwards the
   /// driver is not initialized: admin calls refuse, init() brings the PF up again. Idempotent:
   /// a second call, or one before init(), touches nothing. Best effort: a device that reads
   /// all-ones still gets every write.
@@ -186,11 +191,19 @@ class PfDriver {
   bool mac_in_use_by_other(hal::MacAddr mac, hal::VfId vf) const;
 
  private:
-  /// Datasheet 4.6.3 steps 1-9 (hw_init.hpp): reset to TX on. The caller does VT (step 10),
-  /// then finish_bring_up().
+  /// init()'s and reset()'s argument checks, before any register access (Principle 4).
+  std::expected<void, Refusal> validate_options() const;
+  /// Before init()'s bring-up: the VFs a failed reset() left (disable_vfs()), or VFs an
+  /// earlier owner left enabled (SR-IOV off). Errors: kBusy when they cannot be disabled.
+  std::expected<void, Refusal> release_stale_vfs();
+  /// Bring-up steps 1-7 (hw_init.hpp): reset to the transmit globals, RX and TX still off.
+  /// The caller does VT (step 8), then finish_bring_up().
   std::expected<void, Refusal> bring_up();
-  /// Interrupts on, then PFRSTD; the driver is initialized.
-  void finish_bring_up();
+  /// Steps 9-12: TX on, RX on, interrupts on, the link read again, then PFRSTD; the driver is
+  /// initialized. Errors: kNoDevice.
+  std::expected<void, Refusal> finish_bring_up();
+  /// "up"/"down", with setup_link()'s note when it left one, for the init and reset events.
+  std::string link_summary() const;
   std::expected<void, Refusal> check_vf(hal::VfId vf, std::string_view what);
   std::expected<void, Refusal> admin_refusal(hal::VfId vf, ErrorCode code, std::string reason);
   std::expected<void, Refusal> enable_vfs(unsigned n);
@@ -203,6 +216,7 @@ class PfDriver {
   std::unique_ptr<PfCore> c_;
   HostPoolState host_;  // leases point here: PfDriver is neither copied nor moved
   bool hw_live_ = false;  // bring_up() touched the device and stop() has not undone it
+  std::string link_note_;  // setup_link()'s note from the last bring_up()
 };
 
 }  // namespace pf

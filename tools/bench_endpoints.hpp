@@ -29,6 +29,8 @@ struct Sender {
   std::vector<hal::MacAddr> dsts;
   unsigned next_queue = 0;
   unsigned next_dst = 0;
+  /// Frames this sender's tx_burst took (Totals::sent is the sum over the senders).
+  uint64_t sent = 0;
 };
 
 /// One receiving function.

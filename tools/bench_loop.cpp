@@ -50,6 +50,7 @@ void send_round(std::vector<Sender>& senders, const Options& o, Totals& t, rte_m
     }
     const uint16_t took = send_burst(s, bufs, static_cast<uint16_t>(want), t);
     t.sent += took;
+    s.sent += took;
     if (took < want) {
       t.tx_full += want - took;
       rte_pktmbuf_free_bulk(bufs + took, want - took);

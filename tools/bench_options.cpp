@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "pf_driver/vt_mode.hpp"
+#include "tools/loss_rule.hpp"
 
 namespace bench {
 
@@ -85,7 +86,9 @@ std::expected<Options, int> parse_options(int argc, char** argv) {
   Options o;
   std::string scenario;
   unsigned pairs = 0;
-  CLI::App app{"sriovkit data-path benchmark on the simulated 82599"};
+  CLI::App app{
+      "sriovkit data-path benchmark: the real drivers on the simulated 82599 (default), or "
+      "vf-to-vf on a real one (--device vfio:...)"};
   app.add_option(
          "scenario", scenario,
          "vf-to-vf: VF pairs hairpinned through the VEB; vf-to-wire: VFs send out of the port "
@@ -135,6 +138,13 @@ std::expected<Options, int> parse_options(int argc, char** argv) {
   app.add_flag("--hugepages", o.hugepages,
                "--device vfio: the VF ports' DMA memory (DPDK's heap) on hugepages; checked "
                "before DPDK starts");
+  double max_loss = 0;
+  auto* max_loss_opt = app.add_option(
+      "--max-loss", max_loss,
+      "--device vfio: fail when a VF pair lost more than PERCENT of the frames sent (default: "
+      "only a receiver that got none fails; the bench sends at full rate, where a real NIC may "
+      "drop)");
+  max_loss_opt->type_name("PERCENT");
   auto* wire_opt = app.add_option(
       "--wire", o.wire,
       "vf-to-wire, wire-to-vf: the device's port as DPDK devargs (docs/wire.md); default builtin, "
@@ -156,6 +166,17 @@ std::expected<Options, int> parse_options(int argc, char** argv) {
     return usage_error(
         "--hugepages: with --device vfio only (the simulated device's DMA needs none, and CI "
         "runs without them)");
+  }
+  if (max_loss_opt->count() != 0) {
+    if (!o.on_device()) {
+      return usage_error(
+          "--max-loss: with --device vfio only (on the simulated device every frame is "
+          "accounted for exactly)");
+    }
+    if (const std::string why = tools::check_max_loss(max_loss); !why.empty()) {
+      return usage_error(why);
+    }
+    o.max_loss = max_loss;
   }
   if (o.on_device()) {
     if (auto why = check_on_device(app, o, scenario, pairs); !why.empty()) return usage_error(why);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,7 +12,8 @@
 
 namespace bench {
 
-/// Who sends to whom. Every scenario runs through the simulated 82599's engine and switch.
+/// Who sends to whom. On the simulated 82599 every scenario runs through its engine and switch;
+/// on a real one (--device vfio) vf-to-vf runs, through the NIC's VEB.
 enum class Scenario {
   kVfToVf,    ///< VF 2k -> VF 2k+1, hairpinned through the VEB
   kVfToWire,  ///< every VF -> an address nobody on the host has: out of the port
@@ -48,6 +50,10 @@ struct Options {
   tools::DeviceArgs device;
   /// --hugepages (--device vfio only): DPDK's heap on hugepages, checked before the EAL starts.
   bool hugepages = false;
+  /// --max-loss PERCENT (--device vfio only): the loss a VF pair may have
+  /// (tools/loss_rule.hpp). None: only a receiver that got nothing fails the run (the bench
+  /// sends at full rate, where a real NIC may drop at an RX ring overrun).
+  std::optional<double> max_loss;
 
   bool threaded() const { return engine == "thread"; }
   bool on_device() const { return device.vfio(); }

@@ -8,6 +8,7 @@
 #include <rte_mempool.h>
 
 #include "tools/bench_frames.hpp"
+#include "tools/loss_rule.hpp"
 
 namespace bench {
 
@@ -67,7 +68,8 @@ size_t Rig::engine_pass() {
   // The NIC moves the frames. The PF's mailbox and the VF watchdogs (a link change, a VF
   // reset) still want a pass now and then: every 4096 rounds, well under a millisecond.
   if (++passes_ % 4096 == 0) (void)hw_->step();
-  return 0;
+  // Nothing on a real device; tests: the simulated device behind the fake kernel.
+  return hw_->poll_engine();
 }
 
 Rig::~Rig() {
@@ -269,7 +271,8 @@ Verdict Rig::judge(const Totals& t, uint64_t packets) const {
   Verdict v;
   if (hw_) {
     // No simulated engine keeps a ledger: what was sent and not received was lost on the
-    // device (a full RX ring, the VEB), reported and not judged; more received than sent is.
+    // device (a full RX ring, the VEB). More received than sent fails the run; so does loss
+    // by tools/loss_rule.hpp's rule, pair by pair (sender i -> receiver i: VF 2i -> VF 2i+1).
     const uint64_t lost = t.sent > t.received ? t.sent - t.received : 0;
     if (lost != 0) v.drops.push_back({"lost_on_device", lost});
     v.drop_total = lost;
@@ -277,6 +280,14 @@ Verdict Rig::judge(const Totals& t, uint64_t packets) const {
       v.problems.push_back(fmt::format("received {} frames, sent {}", t.received, t.sent));
     if (packets != 0 && t.sent < packets)
       v.problems.push_back(fmt::format("only {} of {} packets sent", t.sent, packets));
+    std::vector<tools::PairLoss> pairs;
+    for (size_t i = 0; i < senders_.size() && i < receivers_.size(); ++i) {
+      uint64_t got = 0;
+      for (const uint64_t n : receivers_[i].per_queue) got += n;
+      pairs.push_back({fmt::format("VF {}", 2 * i), fmt::format("VF {}", 2 * i + 1),
+                       senders_[i].sent, got});
+    }
+    for (std::string& p : tools::judge_loss(pairs, o_.max_loss)) v.problems.push_back(std::move(p));
     return v;
   }
   const sim::Accounting& a = v.accounting = host_->device().accounting();

@@ -12,6 +12,7 @@
 #include "hal/vfio/preflight_hugepages.hpp"
 #include "harness/hw/hw_host.hpp"
 #include "tools/sim_report.hpp"
+#include "tools/device_env.hpp"
 #include "tools/trace_out.hpp"
 
 namespace tools {
@@ -20,13 +21,13 @@ namespace {
 
 namespace vfio = hal::vfio;
 
-int hw_usage_error(const std::string& msg) {
-  fmt::print(stderr, "sriov-sim: {}\n", msg);
+int hw_usage_error(const DeviceEnv& env, const std::string& msg) {
+  fmt::print(env.err, "sriov-sim: {}\n", msg);
   return 2;
 }
 
-int hw_failed(const std::string& msg) {
-  fmt::print(stderr, "sriov-sim: {}\n", msg);
+int hw_failed(const DeviceEnv& env, const std::string& msg) {
+  fmt::print(env.err, "sriov-sim: {}\n", msg);
   return 1;
 }
 
@@ -125,19 +126,20 @@ nlohmann::json hw_json(harness::HwHost& host, const std::string& device, double 
   return j;
 }
 
-void print_events(const pf::PfDriver& p) {
+void print_events(std::FILE* out, const pf::PfDriver& p) {
   const pf::EventLog& log = p.events();
   for (size_t i = 0; i < log.size(); ++i) {
     const pf::Event& e = log[i];
-    fmt::print("event {} {} {}: {}\n", e.seq, e.vf ? fmt::format("vf={}", *e.vf) : "pf",
+    fmt::print(out, "event {} {} {}: {}\n", e.seq, e.vf ? fmt::format("vf={}", *e.vf) : "pf",
                pf::to_string(e.code), e.reason.view());
   }
 }
 
 }  // namespace
 
-harness::HwHostOptions hw_host_options(const HwSimArgs& a) {
+harness::HwHostOptions hw_host_options(const HwSimArgs& a, const DeviceEnv& env) {
   harness::HwHostOptions ho;
+  env.apply(ho);
   ho.bdfs = a.device.spec.bdfs;
   ho.num_vfs = a.vfs;
   ho.vf_token = a.device.token;
@@ -146,8 +148,9 @@ harness::HwHostOptions hw_host_options(const HwSimArgs& a) {
   ho.port.driver.mac_seed = a.seed;
   ho.port.ring_size = a.topts.ring_size;
   if (a.trace_mailbox) {
-    ho.mailbox_trace = [](hal::VfId vf, mbx::Direction d, std::span<const uint32_t> w) {
-      std::fputs((mbx::format_trace(vf, d, w) + "\n").c_str(), stdout);
+    ho.mailbox_trace = [out = env.out](hal::VfId vf, mbx::Direction d,
+                                       std::span<const uint32_t> w) {
+      std::fputs((mbx::format_trace(vf, d, w) + "\n").c_str(), out);
     };
   }
   return ho;
@@ -159,52 +162,70 @@ hal::AccessTraceFn register_trace_to(std::shared_ptr<TraceOut> out) {
   };
 }
 
-int run_on_device(const HwSimArgs& a) {
-  harness::HwHostOptions ho = hw_host_options(a);
-  std::shared_ptr<TraceOut> trace;
-  if (a.trace_registers) {
-    auto t = TraceOut::open(a.trace_file);
-    if (!t) return hw_failed(t.error());
-    trace = std::move(*t);
-    ho.register_trace = register_trace_to(trace);
-  }
+std::expected<std::shared_ptr<TraceOut>, std::string> open_register_trace(
+    const HwSimArgs& a, harness::HwHostOptions& ho) {
+  if (!a.trace_registers) return nullptr;
+  auto t = TraceOut::open(a.trace_file);
+  if (!t) return std::unexpected(t.error());
+  ho.register_trace = register_trace_to(*t);
+  return std::move(*t);
+}
+
+int run_on_device(const HwSimArgs& a, const DeviceEnv& env) {
+  harness::HwHostOptions ho = hw_host_options(a, env);
   // The sysfs checks first: a host without the device fails here, in milliseconds, before
-  // DPDK exists.
+  // DPDK exists and before anything (a trace file) is written.
   auto mode = harness::HwHost::preflight(ho);
-  if (!mode) return hw_failed(mode.error());
+  if (!mode) return hw_failed(env, mode.error());
   const bool vf_mode = *mode == vfio::Role::kVf;
   if (vf_mode) {
-    if (a.vfs_given) return hw_usage_error("--vfs: in VF mode the VFs are the addresses --device names");
+    if (a.vfs_given) {
+      return hw_usage_error(env, "--vfs: in VF mode the VFs are the addresses --device names");
+    }
     if (!a.admin.empty()) {
       return hw_usage_error(
+          env,
           "--vf-mac/--vf-vlan/--vf-trust/--vf-spoofchk: in VF mode the PF's owner sets them "
           "(ip link set PF vf N ...)");
     }
-    if (a.events) return hw_usage_error("--events: the event log is our PF's; in VF mode the PF runs elsewhere");
+    if (a.events) {
+      return hw_usage_error(
+          env, "--events: the event log is our PF's; in VF mode the PF runs elsewhere");
+    }
+  } else if (a.vfs == 0) {
+    return hw_usage_error(env, fmt::format("--vfs 0: PF mode on {} enables 1..63 VFs",
+                                           a.device.spec.bdfs.front()));
   }
   const unsigned ports = vf_mode ? static_cast<unsigned>(ho.bdfs.size()) : a.vfs;
-  if (a.traffic > 0 && ports < 2) return hw_usage_error("--traffic: needs at least 2 VFs");
+  if (a.traffic > 0 && ports < 2) return hw_usage_error(env, "--traffic: needs at least 2 VFs");
 
   // Every port gets its pool at open, traffic or not. The EAL as on the simulation (IOVA =
   // VA, no PCI bus: we own VFIO), on hugepages when asked; VFIO_IOMMU_MAP_DMA pins the pools'
   // pages either way.
   if (a.hugepages) {
     if (auto r = vfio::hugepages_check(doctor::Fs(ho.root)); !r) {
-      return hw_failed(fmt::format("--hugepages: {}", r.error().message()));
+      return hw_failed(env, fmt::format("--hugepages: {}", r.error().message()));
     }
   }
-  dp::EalOptions eo;
-  eo.program = "sriov-sim";
-  eo.memory_mb = traffic_memory_mb(ports, a.topts);
-  eo.huge_pages = a.hugepages;
-  auto eal = dp::Eal::init(eo);
-  if (!eal) return hw_failed(fmt::format("EAL: {}", eal.error()));
+  // Only now, every check passed: a refused run leaves an existing FILE as it was.
+  auto trace = open_register_trace(a, ho);
+  if (!trace) return hw_failed(env, trace.error());
+  std::optional<dp::Eal> eal;
+  if (!env.eal_running) {
+    dp::EalOptions eo;
+    eo.program = "sriov-sim";
+    eo.memory_mb = traffic_memory_mb(ports, a.topts);
+    eo.huge_pages = a.hugepages;
+    auto e = dp::Eal::init(eo);
+    if (!e) return hw_failed(env, fmt::format("EAL: {}", e.error()));
+    eal.emplace(std::move(*e));
+  }
 
   int rc = 0;
   {
     const auto t0 = std::chrono::steady_clock::now();
     auto host = harness::HwHost::open(std::move(ho));
-    if (!host) return hw_failed(host.error());
+    if (!host) return hw_failed(env, host.error());
     const double open_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     harness::HwHost& h = **host;
@@ -222,7 +243,7 @@ int run_on_device(const HwSimArgs& a) {
       } else {
         traffic_report = std::move(*r);
         if (!traffic_report->ok()) {
-          traffic_error = "traffic: a frame is not accounted for (see the accounting line)";
+          traffic_error = fmt::format("traffic: {}", traffic_report->accounting_check);
         }
       }
     }
@@ -230,14 +251,15 @@ int run_on_device(const HwSimArgs& a) {
     if (a.json) {
       nlohmann::json j = hw_json(h, device, open_ms, up);
       if (traffic_report) j["traffic"] = traffic_json(*traffic_report);
-      fmt::print("{}\n", j.dump(2));
+      fmt::print(env.out, "{}\n", j.dump(2));
     } else {
-      fmt::print("{}", hw_table(h, device, open_ms, up));
-      if (traffic_report) fmt::print("{}", format_traffic(*traffic_report));
+      fmt::print(env.out, "{}", hw_table(h, device, open_ms, up));
+      if (traffic_report) fmt::print(env.out, "{}", format_traffic(*traffic_report));
     }
-    if (a.events && h.pf() != nullptr) print_events(*h.pf());
-    if (up != h.num_ports()) fmt::print(stderr, "sriov-sim: {} of {} VFs up\n", up, h.num_ports());
-    if (!traffic_error.empty()) fmt::print(stderr, "sriov-sim: {}\n", traffic_error);
+    if (a.events && h.pf() != nullptr) print_events(env.out, *h.pf());
+    std::fflush(env.out);
+    if (up != h.num_ports()) fmt::print(env.err, "sriov-sim: {} of {} VFs up\n", up, h.num_ports());
+    if (!traffic_error.empty()) fmt::print(env.err, "sriov-sim: {}\n", traffic_error);
     rc = up == h.num_ports() && traffic_error.empty() ? 0 : 1;
   }
   return rc;

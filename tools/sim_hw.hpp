@@ -12,6 +12,7 @@
 // modes) is refused before this is reached (sriov_sim_main.cpp).
 
 #include <cstdint>
+#include <expected>
 #include <map>
 #include <memory>
 
@@ -19,6 +20,7 @@
 #include "harness/hw/hw_host.hpp"
 #include "pf_driver/options.hpp"
 #include "tools/device_args.hpp"
+#include "tools/device_env.hpp"
 #include "tools/sim_traffic.hpp"
 
 namespace tools {
@@ -47,14 +49,22 @@ struct HwSimArgs {
   TrafficOptions topts;
 };
 
-/// Runs it. Returns the exit status: 0 every VF up (and, with traffic, every frame received
-/// accounted for), 1 the device is not usable (the OpenError's "what. Fix: ..." line on
-/// stderr, before DPDK starts) or a step failed, 2 an option the mode cannot take (VF mode
-/// with --vfs, VF settings or --events; traffic with fewer than 2 VFs).
-int run_on_device(const HwSimArgs& args);
+/// Runs it. Returns the exit status: 0 every VF up (and, with traffic, no frame received that
+/// was not sent and no loss beyond tools/loss_rule.hpp's bound), 1 the device is not usable
+/// (the OpenError's "what. Fix: ..." line on stderr, before DPDK starts) or a step failed or
+/// the traffic lost frames, 2 an option the mode cannot take (VF mode with --vfs, VF settings
+/// or --events; PF mode with --vfs 0; traffic with fewer than 2 VFs). `env`: the host around
+/// it (tests: the fake kernel's).
+int run_on_device(const HwSimArgs& args, const DeviceEnv& env = {});
 
-/// The HwHost options the arguments ask for (no traces: the caller installs its sinks).
-harness::HwHostOptions hw_host_options(const HwSimArgs& args);
+/// The HwHost options the arguments ask for, with env's root, OS calls and clock (no register
+/// trace: the caller installs its sink; the mailbox trace goes to env.out).
+harness::HwHostOptions hw_host_options(const HwSimArgs& args, const DeviceEnv& env);
+
+/// --trace-registers: opens the FILE (created or truncated) and installs it in `ho`; nullptr
+/// without the option. Call once every check has passed. Errors: TraceOut::open's.
+std::expected<std::shared_ptr<TraceOut>, std::string> open_register_trace(
+    const HwSimArgs& args, harness::HwHostOptions& ho);
 
 /// "reg <line>" for each traced register access, as the simulation's --trace-registers.
 hal::AccessTraceFn register_trace_to(std::shared_ptr<TraceOut> out);

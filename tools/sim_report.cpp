@@ -175,9 +175,10 @@ std::string format_traffic(const TrafficReport& r) {
   const sim::Accounting& a = r.accounting;
   if (!r.device_accounting) {
     // A real NIC: its engine keeps no ledger we can read here; the sinks' view is the check.
-    out += r.ok() ? fmt::format("accounting: ok (real device: loss {} of {} sent, from the "
-                                "receivers' sequence numbers)\n",
-                                total(r).loss, total(r).tx.sent)
+    out += r.ok() ? fmt::format("accounting: ok (real device: loss {} of {} sent; bound {})\n",
+                                total(r).loss, total(r).tx.sent,
+                                r.opts.max_loss ? fmt::format("{}% per VF pair", *r.opts.max_loss)
+                                                : std::string("none, unlimited rate"))
                   : fmt::format("accounting: FAILED {}\n", r.accounting_check);
   } else if (r.ok()) {
     const uint64_t dropped = a.frame_drops() + a.copy_drops();
@@ -230,7 +231,11 @@ nlohmann::json traffic_json(const TrafficReport& r) {
   j["total"] = vf_json(total(r));
   const sim::Accounting& a = r.accounting;
   if (!r.device_accounting) {
-    j["accounting"] = {{"ok", r.ok()}, {"check", r.accounting_check}, {"device", false}};
+    j["accounting"] = {{"ok", r.ok()},
+                       {"check", r.accounting_check},
+                       {"device", false},
+                       {"max_loss_percent", r.opts.max_loss ? nlohmann::json(*r.opts.max_loss)
+                                                            : nlohmann::json(nullptr)}};
     return j;
   }
   j["accounting"] = {{"ok", r.ok()},

@@ -14,8 +14,11 @@
 
 namespace tools {
 
-/// Runs it. Returns 0 after a clean stop, 1 when the device is not usable or bring-up failed
-/// (one line on stderr), 2 for VF addresses (the PF is elsewhere: nothing to serve).
-int serve_on_device(const HwSimArgs& args);
+/// Runs it. Returns 0 after a clean stop, 1 when the device is not usable, bring-up failed
+/// (one line on stderr) or the PF went away while serving ("PF <bdf> is gone (surprise
+/// removal?)", then the teardown), 2 for VF addresses (the PF is elsewhere: nothing to serve)
+/// or --vfs 0. Without an interrupt the loop passes every PfServeLoop::kHwMaxSleep. `env`:
+/// the host around it (tests: the fake kernel's, and a stepped wait).
+int serve_on_device(const HwSimArgs& args, const DeviceEnv& env = {});
 
 }  // namespace tools

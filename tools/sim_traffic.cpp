@@ -6,12 +6,14 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include "harness/apps/burst_port.hpp"
 #include "harness/datapath_host.hpp"
+#include "tools/loss_rule.hpp"
 
 namespace tools {
 namespace apps = harness::apps;
@@ -219,7 +221,7 @@ std::expected<TrafficReport, std::string> run_traffic(harness::HwHost& host,
   // and then (a link change, a VF reset): every 4096 rounds, well under a millisecond apart.
   uint64_t ticks = 0;
   Engine e;
-  e.pass = [] { return size_t{0}; };
+  e.pass = [&host] { return host.poll_engine(); };
   e.tick = [&] {
     if (++ticks % 4096 == 0) (void)host.step();
   };
@@ -229,8 +231,10 @@ std::expected<TrafficReport, std::string> run_traffic(harness::HwHost& host,
   if (!r) return r;
   r->device_accounting = false;
   // Without a simulated engine the sinks are the only witnesses: a frame received that no
-  // generator sent, or a duplicated one, is what can be judged. Frames that are not probes
-  // (broadcasts from the wire) count as bad and are reported, not judged.
+  // generator sent, or a duplicated one, and what each receiver did not get of its sender's
+  // frames (tools/loss_rule.hpp). Frames that are not probes (broadcasts from the wire) count
+  // as bad and are reported, not judged.
+  std::vector<PairLoss> pairs;
   for (const VfTraffic& v : r->vfs) {
     if (!v.from) continue;
     const uint64_t sent = r->vfs[*v.from].tx.sent;
@@ -238,9 +242,15 @@ std::expected<TrafficReport, std::string> run_traffic(harness::HwHost& host,
     if (got > sent || v.rx.all.duplicate != 0) {
       r->accounting_check = fmt::format("VF {} received {} frames of VF {}'s {} ({} duplicate)",
                                         v.vf, got, *v.from, sent, v.rx.all.duplicate);
-      break;
+      return r;
     }
+    pairs.push_back({fmt::format("VF {}", *v.from), fmt::format("VF {}", v.vf), sent, got});
   }
+  const std::optional<double> bound =
+      opts.max_loss ? opts.max_loss : default_max_loss(opts.rate_pps != 0);
+  r->opts.max_loss = bound;  // the report shows the bound applied
+  const std::vector<std::string> lost = judge_loss(pairs, bound);
+  if (!lost.empty()) r->accounting_check = fmt::format("{}", fmt::join(lost, "; "));
   return r;
 }
 

@@ -39,6 +39,9 @@ struct TrafficOptions {
   uint64_t rate_pps = 0;
   /// RX and TX descriptors per VF.
   uint16_t ring_size = 512;
+  /// A real device only (tools/loss_rule.hpp): the loss a sender/receiver pair may have, in
+  /// percent; none: default_max_loss(rate_pps != 0). In a TrafficReport: the bound applied.
+  std::optional<double> max_loss;
 };
 
 /// One VF's side of the run.
@@ -61,8 +64,8 @@ struct TrafficReport {
   std::vector<VfTraffic> vfs;
   /// False on a real device (run_traffic on an HwHost): no simulated engine counts frames;
   /// then `accounting` stays zero and the check is the sinks' (no frame received that was not
-  /// sent, no corrupted or duplicated frame); loss is reported per VF, not judged, since a
-  /// real NIC may drop under load.
+  /// sent, no duplicated frame) and the loss rule of tools/loss_rule.hpp (a receiver that got
+  /// none of its sender's frames, a pair that lost more than opts.max_loss).
   bool device_accounting = true;
   sim::Accounting accounting;    ///< the device's totals (bring-up moves no frame)
   std::string accounting_check;  ///< empty when every frame is accounted for
@@ -85,7 +88,8 @@ std::expected<TrafficReport, std::string> run_traffic(harness::SimHost& host,
 /// thread runs the generators and sinks and, now and then, host.step() (the PF's mailbox,
 /// the VF watchdogs). The drain ends once nothing arrived for a while (frames in flight on a
 /// real device take microseconds). opts.ring_size is the host's (PortOptions), not applied
-/// here. Errors: as above.
+/// here. Each round also runs host.poll_engine() (tests: the simulated device behind the fake
+/// kernel). Errors: as above.
 std::expected<TrafficReport, std::string> run_traffic(harness::HwHost& host,
                                                       const TrafficOptions& opts);
 

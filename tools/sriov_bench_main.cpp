@@ -1,4 +1,5 @@
-// sriov-bench: data-path benchmarks of the simulated 82599 with the real drivers.
+// sriov-bench: data-path benchmarks of our drivers, on the simulated 82599 or (vf-to-vf) on a
+// real one through VFIO.
 //  - vf-to-vf: N VF pairs, VF 2k sends to VF 2k+1's MAC; the frames hairpin through the VEB
 //    (PFDTXGSWC.VT_LBEN, as the PF programs it).
 //  - vf-to-wire: N VFs send to an address nobody on the host has; the switch sends them out of
@@ -15,6 +16,8 @@
 // vfio-pci (our PF driver enables --vfs VFs, our VF drivers probe them) or 2k VFs bound to
 // vfio-pci (their PF elsewhere); the NIC's VEB hairpins the frames and nothing is stepped. The
 // sysfs checks run before DPDK starts, so a host without the device fails at once (exit 1).
+// There the run fails when a receiver got none of its sender's frames, or with --max-loss
+// when a pair lost more (tools/loss_rule.hpp).
 // Placement (--engine):
 //  - thread (default with 2+ CPUs): the device engine on its own pinned core (sim::EngineThread,
 //    --engine-cpu), the guests (and the wire peer) on another (--guest-cpu). Two cores, one
@@ -68,6 +71,8 @@ int main(int argc, char** argv) {
     // The sysfs checks before DPDK exists: no such function, wrong driver, no IOMMU fail here.
     harness::HwHostOptions check;
     check.bdfs = o.device.spec.bdfs;
+    check.num_vfs = o.vfs;  // PF mode: that many can be enabled (enable_sriov, sriov_totalvfs)
+    check.vf_token = o.device.token;  // VF mode: a VF of a vfio-pci PF needs one
     auto mode = harness::HwHost::preflight(check);
     if (!mode) return fail(mode.error());
     if (*mode == hal::vfio::Role::kVf && o.device.spec.bdfs.size() < 2) {

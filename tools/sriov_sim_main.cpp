@@ -36,6 +36,7 @@
 #include "tools/sim_serve.hpp"
 #include "tools/sim_soak.hpp"
 #include "tools/sim_traffic.hpp"
+#include "tools/loss_rule.hpp"
 #include "tools/trace_out.hpp"
 #include "tools/vf_args.hpp"
 
@@ -62,6 +63,7 @@ struct Args {
   std::string pattern = "ring";
   unsigned frame_size = 60;
   uint64_t rate = 0;
+  double max_loss = 0;
   std::string scenario;
   pf::MailboxFloodPolicy mailbox_flood;
 };
@@ -130,8 +132,15 @@ int main(int argc, char** argv) {
       ->needs(traffic);
   app.add_option("--rate", a.rate, "traffic: packets per second per VF (0: unlimited)")
       ->needs(traffic);
+  app.add_option("--max-loss", a.max_loss,
+                 "traffic on --device vfio: fail when a VF lost more than PERCENT of its "
+                 "sender's frames (default: 0 with --rate; without, only a VF that received "
+                 "none fails)")
+      ->type_name("PERCENT")
+      ->needs(traffic);
   // The one-shot run's options mean nothing to a daemon: refuse them rather than ignore them.
-  for (const char* one_shot : {"--traffic", "--pattern", "--frame-size", "--rate", "--json",
+  for (const char* one_shot : {"--traffic", "--pattern", "--frame-size", "--rate",
+                               "--max-loss", "--json",
                                "--events", "--trace-mailbox", "--trace-registers",
                                "--vf-interrupts", "--serve", "--hugepages"}) {
     name->excludes(app.get_option(one_shot));
@@ -171,6 +180,16 @@ int main(int argc, char** argv) {
     return usage_error(
         "--hugepages: with --device vfio only (the simulated device's DMA needs none, and CI "
         "runs without them)");
+  }
+  if (app.count("--max-loss") != 0) {
+    if (!device.vfio()) {
+      return usage_error(
+          "--max-loss: with --device vfio only (on the simulated device every frame is "
+          "accounted for exactly)");
+    }
+    if (const std::string why = tools::check_max_loss(a.max_loss); !why.empty()) {
+      return usage_error(why);
+    }
   }
   if (a.serve) {
     for (const char* not_served : {"--traffic", "--json", "--hugepages"}) {
@@ -247,6 +266,7 @@ int main(int argc, char** argv) {
   topts.pattern = *tools::parse_pattern(a.pattern);
   topts.frame_len = a.frame_size;
   topts.rate_pps = a.rate;
+  if (app.count("--max-loss") != 0) topts.max_loss = a.max_loss;
   if (device.vfio()) {
     tools::HwSimArgs hw;
     hw.device = device;

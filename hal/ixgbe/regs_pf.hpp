@@ -55,6 +55,12 @@ inline constexpr uint32_t kArd = 1u << 9;    // EEPROM auto-read done
 namespace rdrxctl {
 inline constexpr uint32_t kCrcStrip = 1u << 1;
 inline constexpr uint32_t kDmaIdone = 1u << 3;  // DMA init done
+/// RSC first-packet size (b21:17): 0x8 after reset; software must clear it (datasheet
+/// 8.2.3.8.8; Linux and DPDK setup_rdrxctl clear it, ixy issue #29).
+inline constexpr uint32_t kRscFrstSizeMask = 0x1Fu << 17;
+inline constexpr uint32_t kRscFrstSizeReset = 0x8u << 17;
+inline constexpr uint32_t kRscAckc = 1u << 25;    // 82599: must be set (datasheet 8.2.3.8.8)
+inline constexpr uint32_t kFcoeWrfix = 1u << 26;  // 82599: must be set (datasheet 8.2.3.8.8)
 }  // namespace rdrxctl
 namespace links {
 inline constexpr uint32_t kUp = 1u << 30;
@@ -453,22 +459,69 @@ inline constexpr uint32_t kSdp3 = 1u << 3;      // SDP3 data: TX_DISABLE of the 
 inline constexpr uint32_t kSdp3Dir = 1u << 11;  // SDP3 direction: 1 = output (set by the EEPROM)
 }  // namespace esdp
 
-// 8.2.3.22.19 AUTOC, 8.2.3.22.21 AUTOC2: link mode select (4.6.4).
+// 8.2.3.22.19 AUTOC, 8.2.3.22.21 AUTOC2, ANLP1: link mode select (4.6.4) and the 82599's
+// pipeline reset (Linux ixgbe_reset_pipeline_82599).
 inline constexpr Reg32 AUTOC2{0x042A8};
+inline constexpr Reg32 ANLP1{0x042B0};
 namespace autoc {
 inline constexpr uint32_t kRestartAn = 1u << 12;  // self-clearing: apply LMS, restart the link
-inline constexpr unsigned kLmsShift = 13;
 inline constexpr uint32_t kLmsMask = 0x7u << 13;
 inline constexpr uint32_t kLms10gSerial = 0x3u << 13;  // 10 Gb/s serial (SFI with AUTOC2)
 inline constexpr uint32_t kLmsKx4KxKr = 0x4u << 13;    // backplane, not on an SFP+ port
+/// LMS bit 2: toggled together with RESTART_AN it resets the whole link pipeline.
+inline constexpr uint32_t kLmsPipelineToggle = 0x4u << 13;
 }  // namespace autoc
 namespace autoc2 {
 inline constexpr uint32_t k10gPmaPmdSerialMask = 0x3u << 16;
 inline constexpr uint32_t k10gSfi = 0x2u << 16;  // 10G serial PMA/PMD: SFI (SFP+)
+/// b30:28: the EEPROM may disable the link (Linux IXGBE_AUTOC2_LINK_DISABLE_MASK); software
+/// clears them before a pipeline reset.
+inline constexpr uint32_t kLinkDisableMask = 0x7u << 28;
 }  // namespace autoc2
-namespace links {
-inline constexpr uint32_t kKxAnComp = 1u << 31;  // KX/KX4/KR auto-negotiation complete
+namespace anlp1 {
+inline constexpr uint32_t kAnStateMask = 0xFu << 16;  // 0: auto-negotiation not started
 }
+
+// 8.2.3.22.x MMNGC, 8.2.3.26 manageability: firmware that shares the port with the driver.
+inline constexpr Reg32 MMNGC{0x042D0};
+inline constexpr Reg32 MANC{0x05820};
+inline constexpr Reg32 FWSM{0x10148};
+inline constexpr Reg32 FACTPS{0x10150};
+namespace mmngc {
+inline constexpr uint32_t kMngVeto = 1u << 0;  // firmware vetoes link resets
+}
+namespace manc {
+inline constexpr uint32_t kRcvTcoEn = 1u << 17;  // firmware receives TCO (BMC) traffic
+}
+namespace fwsm {
+inline constexpr uint32_t kModeMask = 0x7u << 1;
+inline constexpr uint32_t kModePassThrough = 0x2u << 1;  // Linux IXGBE_FWSM_FW_MODE_PT (0x4)
+}  // namespace fwsm
+namespace factps {
+inline constexpr uint32_t kMngcg = 1u << 29;  // manageability clock gated: firmware asleep
+}
+
+// 8.2.3.2.2 EERD: one EEPROM word through the EEPROM read register.
+inline constexpr Reg32 EERD{0x10014};
+namespace eerd {
+inline constexpr uint32_t kStart = 1u << 0;
+inline constexpr uint32_t kDone = 1u << 1;
+inline constexpr unsigned kAddrShift = 2;
+inline constexpr uint32_t kAddrMask = 0x3FFFu << 2;
+inline constexpr unsigned kDataShift = 16;
+}  // namespace eerd
+/// EEPROM words the driver reads (Linux ixgbe_verify_lesm_fw_enabled_82599): the firmware
+/// module pointer, in it the LESM parameter pointer, in that the LESM state word.
+namespace eeprom {
+inline constexpr uint16_t kFwPtr = 0x0F;
+inline constexpr uint16_t kFwLesmParametersPtr = 0x2;
+inline constexpr uint16_t kFwLesmState1 = 0x1;
+inline constexpr uint16_t kFwLesmStateEnabled = 0x8000;
+inline constexpr unsigned kWords = 0x4000;  // what EERD's 14-bit address reaches
+}  // namespace eeprom
+
+// MSI-X auto-mask, one bit per vector (0..31 in EIAM_EX(0), 32..63 in EIAM_EX(1)).
+constexpr Reg32 EIAM_EX(unsigned i) { return {0x00AD0 + 4 * i}; }
 
 // 4.6.3.2 and 8.2.3.3: flow control. Off: every register 0, except FCRTH.RTH (below).
 constexpr Reg32 FCTTV(unsigned i) { return {0x03200 + 4 * i}; }  // i = 0..3
@@ -495,16 +548,11 @@ inline constexpr uint32_t k512KB = 0x00080000u;  // the whole 512 KB RX buffer i
 inline constexpr uint32_t kSizeMask = 0x000FFC00u;  // b19:10, in KB
 }  // namespace rxpbsize
 namespace secrxctrl {
-inline constexpr uint32_t kSecRxDis = 1u << 0;  // security offload off (bypass)
 inline constexpr uint32_t kRxDis = 1u << 1;     // stop the RX data path (drain first)
 }  // namespace secrxctrl
 namespace secrxstat {
 inline constexpr uint32_t kSecRxRdy = 1u << 0;  // RX path drained: RX_DIS took effect
 }
-namespace rdrxctl {
-inline constexpr uint32_t kRscAckc = 1u << 25;    // 82599: must be set (datasheet 8.2.3.8.8)
-inline constexpr uint32_t kFcoeWrfix = 1u << 26;  // 82599: must be set (datasheet 8.2.3.8.8)
-}  // namespace rdrxctl
 
 // 4.6.8 / 8.2.3.9: transmit packet buffers and the DMA request size.
 constexpr Reg32 TXPBSIZE(unsigned tc) { return {0x0CC00 + 4 * tc}; }
@@ -516,6 +564,9 @@ inline constexpr uint32_t kSizeMask = 0x000FFC00u;
 namespace dtxmxszrq {
 inline constexpr uint32_t kMaxBytesNumReqMask = 0xFFFu;  // b11:0, in 256-byte units
 inline constexpr uint32_t kDefault = 0x10u;              // 4 KB, the reset value
+/// Datasheet 4.6.11.3.4 (DCB off): the most outstanding TX request bytes (ixy writes 0xFFFF,
+/// of which the 12-bit field keeps 0xFFF).
+inline constexpr uint32_t kNoDcb = 0xFFFu;
 }  // namespace dtxmxszrq
 
 // 8.2.3.23: statistics the model counts besides the MAC receive errors above (all clear on
@@ -550,9 +601,5 @@ inline constexpr std::array kClearOnReadStats = {
     MPC(4),  MPC(5),  MPC(6), MPC(7), GPRC,   BPRC,   MPRC,   GPTC,   GORCL,  GORCH,
     GOTCL,   GOTCH,   RUC,    RFC,    ROC,    RJC,    TORL,   TORH,   TPR,    TPT,
     MPTC,    BPTC};
-
-namespace ctrl_ext {
-inline constexpr uint32_t kRoDis = 1u << 17;  // relaxed ordering disable
-}
 
 }  // namespace hal::ixgbe::pf

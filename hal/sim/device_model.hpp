@@ -63,6 +63,22 @@ class DeviceModel {
 
   // ---- The world and introspection.
   void set_link(bool up);
+  /// PCIe master requests that do not drain (82599 specification update, "Master Disable"):
+  /// with `gio_held` STATUS.GIO_MASTER_ENABLE stays set after CTRL.GIO_MASTER_DISABLE until
+  /// the next CTRL.RST (flow control or a link down can hold it with nothing pending); with
+  /// `transaction_pending` the PCIe Device Status reports Transaction Pending until called
+  /// again. Both off by default.
+  void hold_master_requests(bool gio_held, bool transaction_pending);
+  /// What the EEPROM loads into AUTOC and AUTOC2 at power-on and every reset (default: 10 Gb/s
+  /// serial SFI, the link enabled). Takes effect at the next reset.
+  void set_eeprom_link(uint32_t autoc, uint32_t autoc2);
+  /// One EEPROM word as EERD reads it (all words 0 by default: no firmware module, so no
+  /// LESM).
+  void set_eeprom_word(uint16_t addr, uint16_t value);
+  /// Manageability firmware sharing the port: `enabled` makes FWSM report pass-through mode
+  /// with MANC.RCV_TCO_EN set and the clock not gated (Linux ixgbe_mng_enabled); `veto` sets
+  /// MMNGC.MNG_VETO. Both survive resets (the firmware sets them). Off by default.
+  void set_manageability(bool enabled, bool veto);
   void set_trace(RegTraceFn fn);
   unsigned num_vfs() const;
   bool vf_exists(unsigned vf) const;
@@ -142,8 +158,14 @@ class DeviceModel {
   void update_link();
   /// AUTOC write: RESTART_AN self-clears and applies LMS (only 10G serial SFI brings a link).
   void write_autoc(uint32_t v);
-  /// CTRL.LRST: the link drops until software restarts it through AUTOC.
+  /// CTRL.LRST: the PHY and the transmitter reset (the link drops, also for the partner),
+  /// then the link restarts by itself from AUTOC (the EEPROM's after the reset).
   void link_reset();
+  /// Whether AUTOC and AUTOC2 select a mode this SFP+ port links in: 10 Gb/s serial with the
+  /// SFI PMA/PMD, the link not disabled by AUTOC2.
+  bool autoc_links(uint32_t autoc) const;
+  /// LINKS, EERD, ANLP1 and the GIO status: registers whose reads the model computes.
+  bool pf_read_computed(uint32_t off, uint32_t& out);
   /// Whether frames may enter the RX packet buffer: RXCTRL.RXEN set, SECRXCTRL.RX_DIS clear.
   bool rx_enabled() const;
   /// DMATXCTL write: TE 0 -> 1 hands the queues that rang while TX was off back to the engine.
@@ -275,6 +297,14 @@ class DeviceModel {
   bool wire_connected_ = true;  // the world: a cable plugged in with a partner (set_link)
   bool phy_ready_ = true;       // link set up: from the EEPROM at power-on, AUTOC restart after LRST
   bool laser_told_ = true;      // what the wire port was last told (set_tx_signal)
+  bool an_started_ = true;      // ANLP1.AN_STATE left 0: an AUTOC restart (or the EEPROM's) ran
+  bool gio_held_ = false;       // the world: GIO master requests that do not drain
+  bool transaction_pending_ = false;  // the world: PCIe Device Status.Transaction Pending
+  bool mng_enabled_ = false;    // the world: manageability firmware in pass-through mode
+  bool mng_veto_ = false;       // the world: MMNGC.MNG_VETO
+  uint32_t eeprom_autoc_ = hal::ixgbe::pf::autoc::kLms10gSerial;
+  uint32_t eeprom_autoc2_ = hal::ixgbe::pf::autoc2::k10gSfi;
+  std::vector<uint16_t> eeprom_ = std::vector<uint16_t>(hal::ixgbe::pf::eeprom::kWords, 0);
   std::array<uint64_t, 2> tx_held_{};  // TX queues that rang while DMATXCTL.TE was clear
   unsigned num_vfs_ = 0;     // VF functions that exist now
   uint32_t pf_resets_ = 0;

@@ -92,15 +92,16 @@ void DeviceModel::switch_frame(const Verdict& v, std::span<const uint8_t> bytes,
 template <bool kTap>
 void DeviceModel::deliver_copy(unsigned pool, std::span<const uint8_t> bytes, const FrameView* frame,
                                const RssHash& h, bool hide, bool loopback) {
-  // The pool's first queue, or the one RSS picks: an offset inside the pool with VT, the
-  // absolute queue without. An offset past the pool's queues (MRQC and GCR_EXT disagreeing)
-  // falls back to the first queue rather than into another pool.
   // RXCTRL.RXEN clear or SECRXCTRL.RX_DIS set: the packet buffer takes nothing, from the wire
-  // or looped back by the switch (datasheet 4.6.7; the RX-enable errata sequence relies on it).
+  // or looped back by the switch (datasheet 4.6.7; that looped-back copies are gated too is an
+  // assumption, docs/sim-model.md).
   if (!rx_enabled()) {
     ++eng_.acct.rx_port_disabled;
     return;
   }
+  // The pool's first queue, or the one RSS picks: an offset inside the pool with VT, the
+  // absolute queue without. An offset past the pool's queues (MRQC and GCR_EXT disagreeing)
+  // falls back to the first queue rather than into another pool.
   const unsigned per_pool = eng_.per_pool;
   const unsigned off = h.hashed() ? eng_.rss->queue_offset(h, pool) : 0;
   const unsigned q = per_pool == 0 ? off : pool * per_pool + (off < per_pool ? off : 0);

@@ -361,8 +361,11 @@ size_t DeviceModel::poll_wire() {
       count_mac_rx_drop(e, eng_.acct);
       continue;
     }
-    count_wire_rx_good(bytes, stat);
-    switch_frame<kTap>(switch_.receive(bytes), bytes, /*loopback=*/false);
+    const Verdict v = switch_.receive(bytes);
+    // GPRC and its kin count what passed the L2 filters into an enabled receive path (the
+    // datasheet's GPRC); TPR/TOR above count everything the wire carried.
+    if (rx_enabled() && !v.drop_reason() && v.pools().bits() != 0) count_wire_rx_good(bytes, stat);
+    switch_frame<kTap>(v, bytes, /*loopback=*/false);
   }
   return taken;
 }

@@ -22,6 +22,12 @@ void DeviceModel::fire_pf_pending() {
       vector = (misc & 0x3F) % pf_vectors_.size();
     }
     pf_vectors_[vector].signal();
+    // MSI-X auto-mask (GPIE.EIAME with the vector's EIAM_EX bit): the causes that fired stay
+    // masked until software writes EIMS again (assumption: docs/sim-model.md).
+    const uint32_t eiam = reg(pfr::EIAM_EX(static_cast<unsigned>(vector / 32)));
+    if ((reg(pfr::GPIE) & pfr::gpie::kEiame) != 0 && (eiam >> (vector % 32) & 1u) != 0) {
+      eims_ &= ~(active & pfr::eicr::kOtherCauses);
+    }
   }
   // Queue causes (bits 15:0) arrive with the data path.
 }

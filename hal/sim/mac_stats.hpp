@@ -42,7 +42,8 @@ void count_wire_rx_total(std::span<const uint8_t> frame, RegFn&& reg) {
   add_stat36(reg(pfr::TORL), reg(pfr::TORH), frame.size() + kFcsLen);
 }
 
-/// A frame from the wire that passed the MAC's checks (GPRC, GORCL/H, BPRC, MPRC).
+/// A frame from the wire that passed the MAC's checks and the L2 filters, taken while receive
+/// is enabled (GPRC, GORCL/H, BPRC, MPRC; the caller decides).
 template <typename RegFn>
 void count_wire_rx_good(std::span<const uint8_t> frame, RegFn&& reg) {
   namespace pfr = hal::ixgbe::pf;

@@ -25,14 +25,10 @@ constexpr bool is_clear_on_read_stat(uint32_t off) {
 
 uint32_t DeviceModel::pf_read_locked(uint32_t off) {
   uint32_t v = 0;
-  if (pf_read_mailbox_block(off, v) || pf_read_interrupt_block(off, v)) return v;
+  if (pf_read_mailbox_block(off, v) || pf_read_interrupt_block(off, v) || pf_read_computed(off, v)) {
+    return v;
+  }
   switch (off) {
-    case pfr::STATUS.offset:
-      // No transaction is ever pending in the model, so GIO master disable completes at once.
-      return (reg(pfr::CTRL) & pfr::ctrl::kGioMasterDisable) ? 0 : pfr::status::kGioMasterEnable;
-    case pfr::LINKS.offset:
-      update_link();  // the far end's laser may have changed since the last look
-      return link_up_ ? (pfr::links::kUp | pfr::links::kSpeed10G) : 0;
     case pfr::SECRXSTAT.offset:
       // An engine pass runs whole under the device lock, so no frame is ever half way through
       // the RX path between two accesses: RX_DIS has drained it by the next read.
@@ -62,8 +58,8 @@ void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
     case pfr::CTRL.offset:
       // RST resets CTRL itself with the rest of the chip; RST and LRST self-clear. The model
       // completes a reset before the next access.
-      // LRST resets everything RST does and the link as well, which then stays down until
-      // software restarts it through AUTOC (Linux: "Link Reset. Resets everything.").
+      // LRST resets everything RST does and the link as well (Linux: "Link Reset. Resets
+      // everything."): it drops and restarts from the EEPROM's AUTOC (link_reset()).
       if (v & pfr::ctrl::kResetMask) {
         device_reset();
         if (v & pfr::ctrl::kLrst) link_reset();
@@ -124,7 +120,11 @@ void DeviceModel::pf_write_locked(uint32_t off, uint32_t v) {
     }
     case pfr::STATUS.offset:
     case pfr::LINKS.offset:
-      return;  // read-only
+    case pfr::ANLP1.offset:
+    case pfr::MMNGC.offset:
+    case pfr::FWSM.offset:
+    case pfr::FACTPS.offset:
+      return;  // read-only to the driver (status, or the firmware's)
     case pfr::EEC.offset:
       reg(pfr::EEC) = v & ~(pfr::eec::kPres | pfr::eec::kArd);
       return;

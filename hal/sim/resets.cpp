@@ -31,6 +31,7 @@ void DeviceModel::device_reset() {
   // CTRL.RST resets the whole LAN function, VFs included, but not PCI config space: the VFs
   // keep existing, they only lose their register state (datasheet 4.2.1.6).
   ++pf_resets_;
+  gio_held_ = false;  // the reset drops the requests that held GIO_MASTER_ENABLE
   std::fill(regs_.begin(), regs_.end(), 0u);
   load_reset_values();
   tx_held_.fill(0);

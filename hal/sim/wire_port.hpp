@@ -75,10 +75,16 @@ class MemoryWire final : public WirePort {
   }
   bool last_fcs_bad() const override { return last_fcs_bad_; }
   bool carries_runts() const override { return carries_runts_; }
-  void set_tx_signal(bool on) override { tx_signal_ = on; }
+  void set_tx_signal(bool on) override {
+    if (tx_signal_ && !on) ++signal_losses_;
+    tx_signal_ = on;
+  }
 
   /// Whether the device's laser is on, as the peer at this end sees it.
   bool tx_signal() const { return tx_signal_; }
+  /// How often the signal went away, however briefly: each one is a link drop for the peer
+  /// (a CTRL.LRST resets the transmitter even when the laser comes straight back).
+  unsigned signal_losses() const { return signal_losses_; }
 
   /// Queues `frame` to arrive at the device on its next polls; with `fcs_bad`, as a frame
   /// corrupted on the wire (its FCS does not match).
@@ -103,6 +109,7 @@ class MemoryWire final : public WirePort {
   bool last_fcs_bad_ = false;
   bool carries_runts_ = false;
   bool tx_signal_ = true;
+  unsigned signal_losses_ = 0;
   std::vector<std::vector<uint8_t>> sent_;
   std::deque<Pending> pending_;
 };

@@ -14,10 +14,20 @@ namespace hal::vfio {
 std::expected<Container, OpenError> Container::open(SysOps& ops, const std::string& path,
                                                     bool noiommu, std::string_view subject) {
   const int fd = ops.open(path, O_RDWR);
-  if (fd == -ENOENT || fd == -ENODEV) {
+  if (fd == -ENOENT) {
     return std::unexpected(OpenError{
         OpenFailure::kNoVfio, fmt::format("{}: /dev/vfio/vfio does not exist", subject),
         "modprobe vfio-pci (and add it to /etc/modules-load.d/ to load it at boot)"});
+  }
+  if (fd == -ENXIO || fd == -ENODEV) {
+    // The node is there (a container's /dev bind-mounted in, or left by udev) but no driver
+    // answers its major/minor: the vfio module is not loaded on this kernel.
+    return std::unexpected(OpenError{
+        OpenFailure::kNoVfio,
+        fmt::format("{}: /dev/vfio/vfio exists but no driver answers it ({}): the vfio module "
+                    "is not loaded",
+                    subject, describe_errno(-fd)),
+        "modprobe vfio-pci on the host (and add it to /etc/modules-load.d/ to load it at boot)"});
   }
   if (fd < 0) {
     return std::unexpected(sys_failure(subject, "open /dev/vfio/vfio", -fd, "/dev/vfio/vfio"));
@@ -40,8 +50,9 @@ std::expected<Container, OpenError> Container::open(SysOps& ops, const std::stri
           fmt::format("{}: the group is a no-IOMMU group but the container does not offer "
                       "no-IOMMU mode",
                       subject),
-          "echo Y > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode (no DMA isolation), "
-          "or enable the IOMMU (intel_iommu=on or amd_iommu=on, VT-d/AMD-Vi in firmware)"});
+          "enable the IOMMU (intel_iommu=on or amd_iommu=on, VT-d/AMD-Vi in firmware); "
+          "no-IOMMU mode (echo Y > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode) "
+          "serves register access only: sriovkit's drivers need an IOMMU for DMA"});
     }
     return Container(std::move(owned), VFIO_NOIOMMU_IOMMU, true);
   }
@@ -69,7 +80,12 @@ std::expected<void, OpenError> Container::set_iommu(std::string_view subject) {
         fmt::format("{}: VFIO_SET_IOMMU refused: {} (the IOMMU has no interrupt remapping)",
                     subject, describe_errno(EPERM)),
         "enable interrupt remapping (x2APIC/VT-d interrupt remapping in firmware), or accept "
-        "the risk: modprobe vfio_iommu_type1 allow_unsafe_interrupts=1"});
+        "the risk: echo 1 > /sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts "
+        "(the module is loaded already, so modprobe options do not reach it now), and to keep "
+        "it across boots add \"options vfio_iommu_type1 allow_unsafe_interrupts=1\" to "
+        "/etc/modprobe.d/vfio.conf; on a kernel whose container is iommufd's compatibility "
+        "node the parameter is iommufd's: echo 1 > /sys/module/iommufd/parameters/"
+        "allow_unsafe_interrupts"});
   }
   return std::unexpected(sys_failure(subject, "VFIO_SET_IOMMU", -rc, "/dev/vfio/vfio"));
 }
@@ -93,7 +109,7 @@ int Container::unmap_dma(uint64_t iova, uint64_t size) {
   const int rc = ops().ioctl_ptr(fd(), VFIO_IOMMU_UNMAP_DMA, &u);
   if (rc < 0) return rc;
   // type1 answers a range it holds no map for with success and size 0.
-  return u.size == size ? 0 : -ENOENT;
+  return u.size == size ? 0 : kNothingUnmapped;
 }
 
 }  // namespace hal::vfio

@@ -2,6 +2,7 @@
 // The VFIO container (/dev/vfio/vfio): one IOMMU context, holding the groups added to it and
 // the DMA maps made in it.
 
+#include <cerrno>
 #include <cstdint>
 #include <expected>
 #include <string>
@@ -15,7 +16,8 @@ class Container {
  public:
   /// Opens `path` (the host's /dev/vfio/vfio, below a fixture root in tests), checks the API version and finds the IOMMU
   /// model: type1v2, else type1; or no-IOMMU when `noiommu` (the group is /dev/vfio/noiommu-N).
-  /// `subject` names the function in errors. Errors: kNoVfio (no node), kNoPermission,
+  /// `subject` names the function in errors. Errors: kNoVfio (no node, or a node whose
+  /// module is not loaded: ENXIO/ENODEV), kNoPermission,
   /// kNoIommu (no usable IOMMU model), kSystem.
   static std::expected<Container, OpenError> open(SysOps& ops, const std::string& path,
                                                   bool noiommu, std::string_view subject);
@@ -27,8 +29,10 @@ class Container {
 
   /// VFIO_IOMMU_MAP_DMA, readable and writable by the device. 0 or -errno.
   int map_dma(uint64_t iova, const void* vaddr, uint64_t size);
-  /// VFIO_IOMMU_UNMAP_DMA of exactly one earlier map. 0, or -errno (-ENOENT: the kernel
-  /// unmapped less than `size`).
+  /// What unmap_dma() returns when the kernel answered success but unmapped less than asked
+  /// (type1 says so in the size it hands back: it holds no map there).
+  static constexpr int kNothingUnmapped = -ENOENT;
+  /// VFIO_IOMMU_UNMAP_DMA of exactly one earlier map. 0, or -errno, or kNothingUnmapped.
   int unmap_dma(uint64_t iova, uint64_t size);
 
   int fd() const { return fd_.get(); }

@@ -67,6 +67,16 @@ std::expected<Device, OpenError> Device::describe(Fd fd, std::string_view subjec
     }
     if ((irq.flags & VFIO_IRQ_INFO_EVENTFD) != 0) d.msix_count_ = irq.count;
   }
+  if (info.num_irqs > VFIO_PCI_REQ_IRQ_INDEX) {
+    vfio_irq_info irq{};
+    irq.argsz = sizeof irq;
+    irq.index = VFIO_PCI_REQ_IRQ_INDEX;
+    const int irc = d.ops().ioctl_ptr(d.fd(), VFIO_DEVICE_GET_IRQ_INFO, &irq);
+    if (irc < 0) {
+      return std::unexpected(sys_failure(subject, "VFIO_DEVICE_GET_IRQ_INFO REQ", -irc, {}));
+    }
+    d.has_req_ = (irq.flags & VFIO_IRQ_INFO_EVENTFD) != 0 && irq.count == 1;
+  }
   return d;
 }
 
@@ -86,12 +96,12 @@ std::expected<void, OpenError> Device::set_vf_token(const VfToken& t, std::strin
       "leave --vf-token off and use VFs only from this process's host"));
 }
 
-int Device::enable_msix(std::span<const int> eventfds) {
+int Device::set_irq_eventfds(uint32_t index, std::span<const int> eventfds) {
   std::vector<uint8_t> buf(sizeof(vfio_irq_set) + eventfds.size_bytes());
   vfio_irq_set set{};
   set.argsz = static_cast<uint32_t>(buf.size());
   set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-  set.index = VFIO_PCI_MSIX_IRQ_INDEX;
+  set.index = index;
   set.start = 0;
   set.count = static_cast<uint32_t>(eventfds.size());
   std::memcpy(buf.data(), &set, sizeof set);
@@ -100,11 +110,17 @@ int Device::enable_msix(std::span<const int> eventfds) {
   return rc < 0 ? rc : 0;
 }
 
-int Device::disable_msix() {
+int Device::enable_msix(std::span<const int> eventfds) {
+  return set_irq_eventfds(VFIO_PCI_MSIX_IRQ_INDEX, eventfds);
+}
+
+int Device::disable_msix() { return clear_irq(VFIO_PCI_MSIX_IRQ_INDEX); }
+
+int Device::clear_irq(uint32_t index) {
   vfio_irq_set set{};
   set.argsz = sizeof set;
   set.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
-  set.index = VFIO_PCI_MSIX_IRQ_INDEX;
+  set.index = index;
   set.start = 0;
   set.count = 0;
   const int rc = ops().ioctl_ptr(fd(), VFIO_DEVICE_SET_IRQS, &set);

@@ -25,7 +25,7 @@ struct Region {
 class Device {
  public:
   /// Takes a device fd and reads its description: VFIO_DEVICE_GET_INFO (must be a vfio-pci
-  /// device), the BAR0 and config regions, the MSI-X interrupt count. Errors: kNotSupported
+  /// device), the BAR0 and config regions, the MSI-X interrupt count, the request interrupt. Errors: kNotSupported
   /// (not a PCI device, no BAR0), kSystem.
   static std::expected<Device, OpenError> describe(Fd fd, std::string_view subject);
 
@@ -33,9 +33,14 @@ class Device {
   /// accepted. Errors: kSystem (ENOTTY: a kernel before 5.7, or no SR-IOV capability).
   std::expected<void, OpenError> set_vf_token(const VfToken& t, std::string_view subject);
 
-  /// VFIO_DEVICE_SET_IRQS for MSI-X: vector i signals `eventfds[i]`. 0 or -errno.
+  /// VFIO_DEVICE_SET_IRQS DATA_EVENTFD|ACTION_TRIGGER on interrupt `index` from vector 0:
+  /// vector i signals `eventfds[i]`. 0 or -errno.
+  int set_irq_eventfds(uint32_t index, std::span<const int> eventfds);
+  /// VFIO_DEVICE_SET_IRQS DATA_NONE|ACTION_TRIGGER with count 0 on `index`: the triggers
+  /// released (MSI-X off; the request channel unregistered). 0 or -errno.
+  int clear_irq(uint32_t index);
+  /// set_irq_eventfds / clear_irq on VFIO_PCI_MSIX_IRQ_INDEX.
   int enable_msix(std::span<const int> eventfds);
-  /// VFIO_DEVICE_SET_IRQS DATA_NONE|ACTION_TRIGGER with count 0: MSI-X off. 0 or -errno.
   int disable_msix();
 
   int fd() const { return fd_.get(); }
@@ -43,6 +48,9 @@ class Device {
   const Region& bar0() const { return bar0_; }
   const Region& config() const { return config_; }
   uint32_t msix_count() const { return msix_count_; }
+  /// vfio-pci offers the device request interrupt (VFIO_PCI_REQ_IRQ_INDEX, one eventfd): how
+  /// the kernel asks the user to release the device before it can unbind or remove it.
+  bool has_req_irq() const { return has_req_; }
   uint32_t num_regions() const { return num_regions_; }
 
  private:
@@ -51,6 +59,7 @@ class Device {
   Region bar0_, config_;
   uint32_t msix_count_ = 0;
   uint32_t num_regions_ = 0;
+  bool has_req_ = false;
 };
 
 }  // namespace hal::vfio

@@ -13,9 +13,11 @@ namespace hal::vfio {
 
 class Group {
  public:
-  /// Opens `path` (the host's `node`, /dev/vfio/N; below a fixture root in tests) and checks VFIO_GROUP_GET_STATUS says viable (every device in
-  /// the group bound to vfio-pci or to no driver). Errors: kNoPermission, kGroupNotViable,
-  /// kSystem (EBUSY: another process holds the group).
+  /// Opens `path` (the host's `node`, /dev/vfio/N; below a fixture root in tests) and checks
+  /// VFIO_GROUP_GET_STATUS says viable (every device in the group bound to vfio-pci or to no
+  /// driver). One open per group at a time: functions sharing a group share one Group through
+  /// GroupHandle. Errors: kNoPermission, kGroupNotViable, kSystem (EBUSY: another process, or
+  /// another opener in this one, holds the group; the two are told apart).
   static std::expected<Group, OpenError> open(SysOps& ops, const std::string& path,
                                               const std::string& node, std::string_view subject);
 
@@ -25,7 +27,8 @@ class Group {
   /// must be closed by then, as the kernel requires.
   ~Group();
 
-  /// VFIO_GROUP_SET_CONTAINER. The container must outlive the group. Errors: kSystem.
+  /// VFIO_GROUP_SET_CONTAINER. The container must outlive the group. Errors: kGroupNotViable
+  /// (EPERM: a member's host driver owns the group's DMA), kNoPermission, kSystem.
   std::expected<void, OpenError> set_container(const Container& c, std::string_view subject);
 
   /// VFIO_GROUP_GET_DEVICE_FD with `name` ("BDF" or "BDF vf_token=UUID"): the device fd, or

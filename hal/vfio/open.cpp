@@ -9,17 +9,15 @@
 #include <fmt/format.h>
 
 #include "hal/vfio/discovery.hpp"
+#include "hal/vfio/group_handle.hpp"
 #include "hal/vfio/sys_failure.hpp"
+#include "hal/vfio/vfio_bar.hpp"
+#include "hal/vfio/vfio_config.hpp"
 #include "hal/vfio/vfio_function.hpp"
 
 namespace hal::vfio {
 
 namespace {
-
-/// `path` (absolute, as on the host) below the options' root.
-std::string host_path(const std::filesystem::path& root, std::string_view path) {
-  return (root / std::filesystem::path(path).relative_path()).string();
-}
 
 /// The other members of the function's IOMMU group and their drivers, for a group the kernel
 /// calls not viable: "0000:03:00.1 (ixgbe)".
@@ -36,6 +34,34 @@ std::string group_members(const doctor::Fs& fs, const FunctionInfo& f) {
 }
 
 bool vf_of_vfio_pf(const FunctionInfo& f) { return f.is_vf && f.pf_driver == "vfio-pci"; }
+
+OpenError noiommu_refusal(const FunctionInfo& f) {
+  return OpenError{
+      OpenFailure::kNoIommu,
+      fmt::format("{} is in a vfio no-IOMMU group ({}): registers only, no DMA maps, and "
+                  "sriovkit's drivers need DMA",
+                  f.bdf, f.group_node()),
+      "enable the IOMMU (intel_iommu=on iommu=pt on the kernel command line, VT-d/AMD-Vi in the "
+      "firmware setup), turn vfio's no-IOMMU mode off again (echo N > "
+      "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode) and rebind the function to "
+      "vfio-pci"};
+}
+
+/// One config read before the function is handed out: a function that was removed, or a VF
+/// whose PF disabled SR-IOV under us, reads all-ones in its Class Code/Revision ID dword,
+/// which vfio-pci passes through from the device (the ids it virtualizes would not tell).
+std::expected<void, OpenError> check_present(const Device& d, std::string_view bdf) {
+  VfioConfig cfg(d);
+  if (cfg.read32(VfioBar::kPresenceProbe) != kDeviceGone) return {};
+  return std::unexpected(OpenError{
+      OpenFailure::kDeviceGone,
+      fmt::format("{} does not answer config reads (class/revision at {:#x} reads all-ones): "
+                  "removed, or its PF disabled SR-IOV",
+                  bdf, VfioBar::kPresenceProbe),
+      fmt::format("check that it is still there (lspci -D -s {}) and, for a VF, that its PF's "
+                  "sriov_numvfs still covers it; then open it again",
+                  bdf)});
+}
 
 /// The name VFIO_GROUP_GET_DEVICE_FD takes. A VF of a vfio-pci PF presents the PF's VF token
 /// (vfio-pci refuses it otherwise; a VF of a host-driver PF must not present one: EINVAL). A
@@ -83,6 +109,17 @@ OpenError device_fd_failure(const FunctionInfo& f, const std::optional<VfToken>&
         "pass --vf-token UUID with the token the VFs were opened with, or stop the processes "
         "and VMs using the VFs"};
   }
+  if (err == ENODEV && t && device_name(f, t) != f.bdf) {
+    // Before Linux 5.7 vfio matches the whole string against the device's name, so a name
+    // with " vf_token=" finds no device at all.
+    return OpenError{
+        OpenFailure::kSystem,
+        fmt::format("{}: {} found no device named \"{}\" ({}): this kernel may not know VF "
+                    "tokens (Linux < 5.7)",
+                    f.bdf, call, device_name(f, t), describe_errno(err)),
+        "drop --vf-token (a kernel before 5.7 has neither VF tokens nor vfio-pci's "
+        "enable_sriov), or run Linux 5.7 or later"};
+  }
   if (err == EBUSY) {
     return OpenError{OpenFailure::kSystem,
                      fmt::format("{}: in use by another process ({}: {})", f.bdf, call,
@@ -102,15 +139,14 @@ std::expected<std::unique_ptr<VfioFunction>, OpenError> open_function(const Open
   auto info = discover(fs, o.bdf);
   if (!info) return std::unexpected(info.error());
   if (auto ready = preflight(fs, *info); !ready) return std::unexpected(ready.error());
+  if (info->noiommu && !o.registers_only) return std::unexpected(noiommu_refusal(*info));
 
   SysOps& ops = o.ops != nullptr ? *o.ops : linux_sys_ops();
   const std::string& bdf = info->bdf;
   const std::string node = info->group_node();
 
-  auto container = Container::open(ops, host_path(o.root, "/dev/vfio/vfio"), info->noiommu, bdf);
-  if (!container) return std::unexpected(container.error());
-
-  auto group = Group::open(ops, host_path(o.root, node), node, bdf);
+  const GroupKey key{&ops, o.root.string(), node, info->noiommu, info->iommu_group.value_or(0)};
+  auto group = acquire_group(key, bdf);
   if (!group) {
     OpenError e = group.error();
     if (e.failure == OpenFailure::kGroupNotViable && info->iommu_group) {
@@ -126,14 +162,12 @@ std::expected<std::unique_ptr<VfioFunction>, OpenError> open_function(const Open
     }
     return std::unexpected(std::move(e));
   }
-  // The IOMMU model can be chosen only once the container holds a group.
-  if (auto r = group->set_container(*container, bdf); !r) return std::unexpected(r.error());
-  if (auto r = container->set_iommu(bdf); !r) return std::unexpected(r.error());
 
-  auto fd = group->get_device_fd(device_name(*info, o.vf_token));
+  auto fd = (*group)->group().get_device_fd(device_name(*info, o.vf_token));
   if (!fd) return std::unexpected(device_fd_failure(*info, o.vf_token, node, fd.error()));
   auto device = Device::describe(std::move(*fd), bdf);
   if (!device) return std::unexpected(device.error());
+  if (auto present = check_present(*device, bdf); !present) return std::unexpected(present.error());
   if (!info->is_vf && o.vf_token) {
     // The documented way to set a PF's token; unlike the one in the device name it also
     // replaces a token while VFs are open.
@@ -141,9 +175,8 @@ std::expected<std::unique_ptr<VfioFunction>, OpenError> open_function(const Open
   }
 
   auto f = std::make_unique<VfioFunctionImpl>(ops, std::move(fs), std::move(*info), o.log,
-                                              std::move(*container), std::move(*group),
-                                              std::move(*device));
-  if (auto r = f->wire_vectors(); !r) return std::unexpected(r.error());
+                                              std::move(*group), std::move(*device));
+  if (auto r = f->wire_interrupts(); !r) return std::unexpected(r.error());
   return f;
 }
 

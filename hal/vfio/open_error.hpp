@@ -12,11 +12,13 @@ enum class OpenFailure : uint8_t {
   kBadAddress,        ///< not a DDDD:BB:DD.F address
   kNoSuchFunction,    ///< no /sys/bus/pci/devices/BDF
   kNotSupported,      ///< not an 82599 PF or VF (vendor/device ids)
-  kNoIommu,           ///< no IOMMU group: IOMMU off in firmware or on the kernel command line
+  kNoIommu,           ///< no IOMMU group (IOMMU off in firmware or on the command line), a
+                      ///< no-IOMMU group, or no interrupt remapping
   kNoVfio,            ///< /dev/vfio/vfio missing: vfio-pci not loaded
   kWrongDriver,       ///< bound to another driver (ixgbe, ixgbevf) or to none
   kGroupNotViable,    ///< another member of the IOMMU group is bound to a host driver
-  kNoPermission,      ///< EACCES/EPERM on /dev/vfio/N, or the memlock limit for DMA maps
+  kNoPermission,      ///< EACCES/EPERM on /dev/vfio/N or a sysfs attribute (a DMA map over
+                      ///< the memlock limit is a log line and kSystem from map(), not this)
   kNoHugepages,       ///< hugepages asked for and none reserved
   kSriovNotEnabled,   ///< PF mode: vfio-pci loaded without enable_sriov=1, or no VFs possible
   kVfTokenRequired,   ///< VF of a vfio-pci PF opened without (or with a wrong) VF token

@@ -20,10 +20,14 @@ Credentials Credentials::current() {
   return c;
 }
 
-bool may_read_write(const std::filesystem::path& path, const Credentials& cred) {
+namespace {
+
+/// The class of mode bits (rwx, 3 bits) the kernel applies to `cred` for `path`; -1 when the
+/// file is missing, 07 for root.
+int permitted_bits(const std::filesystem::path& path, const Credentials& cred) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return false;
-  if (cred.root()) return true;
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  if (cred.root()) return 07;
   // The kernel takes exactly one class of bits: the owner's when the caller owns the file,
   // else the group's when it is in the file's group, else the others'.
   mode_t bits = 0;
@@ -35,7 +39,19 @@ bool may_read_write(const std::filesystem::path& path, const Credentials& cred) 
   } else {
     bits = st.st_mode & 07;
   }
-  return (bits & 06) == 06;
+  return static_cast<int>(bits);
+}
+
+}  // namespace
+
+bool may_read_write(const std::filesystem::path& path, const Credentials& cred) {
+  const int bits = permitted_bits(path, cred);
+  return bits >= 0 && (bits & 06) == 06;
+}
+
+bool may_write(const std::filesystem::path& path, const Credentials& cred) {
+  const int bits = permitted_bits(path, cred);
+  return bits >= 0 && (bits & 02) == 02;
 }
 
 }  // namespace hal::vfio

@@ -31,6 +31,10 @@ struct Credentials {
 /// the file is missing.
 bool may_read_write(const std::filesystem::path& path, const Credentials& cred);
 
+/// True when `cred` may open `path` for writing by its mode bits (the same class rule as
+/// may_read_write); root always. False when the file is missing.
+bool may_write(const std::filesystem::path& path, const Credentials& cred);
+
 /// preflight() for the process `cred` (preflight(fs, f) is this with Credentials::current()).
 std::expected<void, OpenError> preflight(const doctor::Fs& fs, const FunctionInfo& f,
                                          const Credentials& cred);

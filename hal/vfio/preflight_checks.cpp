@@ -52,10 +52,8 @@ std::optional<OpenError> need_iommu_group(const doctor::Host& h, const doctor::F
   fix +=
       "; the usual command line is intel_iommu=on iommu=pt on Intel and iommu=pt on AMD (whose "
       "IOMMU is on unless amd_iommu=off), iommu=pt keeping the host's own devices untranslated. "
-      "Unsafe alternative without an IOMMU (the device can then write anywhere in memory, root "
-      "only): modprobe vfio enable_unsafe_noiommu_mode=1 (or echo Y > "
-      "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode), then bind the function to "
-      "vfio-pci; its node is then /dev/vfio/noiommu-N";
+      "vfio's unsafe no-IOMMU mode (enable_unsafe_noiommu_mode) is no alternative: it gives "
+      "registers only, with no DMA maps, and sriovkit's drivers need an IOMMU for DMA";
   return OpenError{OpenFailure::kNoIommu, std::move(what), std::move(fix)};
 }
 
@@ -89,7 +87,7 @@ std::optional<OpenError> need_vfio_pci(const FunctionInfo& f) {
                       *f.driver, *f.num_vfs);
   }
   fix += sysfs::bind_vfio_commands(f.bdf, f.driver.has_value());
-  if (f.is_vf && f.physfn) {
+  if (f.is_vf && f.physfn && f.pf_driver != kVfioPci) {
     fix += fmt::format(
         ". So that VFs made later do not land on {} first: echo 0 > "
         "/sys/bus/pci/devices/{}/sriov_drivers_autoprobe before writing its sriov_numvfs",

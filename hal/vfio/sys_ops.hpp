@@ -37,7 +37,10 @@ class SysOps {
   /// -errno in `*err` when err is not null.
   virtual void* mmap(int fd, size_t len, off_t offset, int* err) = 0;
   virtual int munmap(void* addr, size_t len) = 0;
-  /// eventfd(2), non-blocking and close-on-exec: an MSI-X vector's trigger. fd or -errno.
+  /// eventfd(2), non-blocking and close-on-exec: an MSI-X vector's or the request channel's
+  /// trigger. fd or -errno. Every implementation, fakes included, must return a real kernel
+  /// eventfd: the backend hands it to hal::EventFd, which reads, polls and closes it with the
+  /// system calls themselves (::read, ::ppoll, ::close), not through this interface.
   virtual int eventfd() = 0;
 };
 

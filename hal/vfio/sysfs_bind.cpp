@@ -15,7 +15,13 @@ std::string bind_vfio_commands(std::string_view bdf, bool bound) {
   return out;
 }
 
-std::string vfs_to_vfio_advice(std::string_view pf_bdf) {
+std::string vfs_to_vfio_advice(std::string_view pf_bdf, std::string_view pf_driver) {
+  if (pf_driver == "vfio-pci") {
+    return fmt::format(
+        "the VFs bind to vfio-pci by themselves (vfio-pci sets driver_override on its PF's "
+        "VFs); keep /sys/bus/pci/devices/{0}/sriov_drivers_autoprobe at 1, or they stay unbound",
+        pf_bdf);
+  }
   // With autoprobe on, the kernel binds each new VF to the first driver that matches its id
   // (ixgbevf), and the VF would have to be unbound again; with it off new VFs stay unbound.
   return fmt::format(

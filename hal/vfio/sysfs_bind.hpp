@@ -12,8 +12,11 @@ namespace hal::vfio::sysfs {
 /// a driver now). driver_override makes the probe pick vfio-pci whatever the id tables say.
 std::string bind_vfio_commands(std::string_view bdf, bool bound);
 
-/// How VFs of `pf_bdf` end up on vfio-pci instead of the kernel's VF driver: autoprobe off
-/// before they are created, then driver_override and drivers_probe for each.
-std::string vfs_to_vfio_advice(std::string_view pf_bdf);
+/// How VFs of `pf_bdf`, whose driver is `pf_driver`, end up on vfio-pci. A vfio-pci PF's VFs
+/// get there by themselves: vfio-pci sets driver_override on its own VFs as they appear
+/// (Linux 5.7+), so autoprobe must stay on (with it off they would stay unbound). Under a
+/// kernel PF driver (ixgbe) autoprobe would bind them to ixgbevf first: autoprobe off before
+/// they are created, then driver_override and drivers_probe for each.
+std::string vfs_to_vfio_advice(std::string_view pf_bdf, std::string_view pf_driver);
 
 }  // namespace hal::vfio::sysfs

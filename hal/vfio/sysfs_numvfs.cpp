@@ -10,21 +10,20 @@
 #include <fmt/format.h>
 
 #include "hal/vfio/discovery.hpp"
+#include "hal/vfio/fd.hpp"
+#include "hal/vfio/preflight_sriov.hpp"
 #include "hal/vfio/sys_failure.hpp"
-#include "hal/vfio/sysfs_bind.hpp"
 
 namespace hal::vfio {
 
 namespace {
 
-constexpr std::string_view kEnableSriov = "/sys/module/vfio_pci/parameters/enable_sriov";
-
 // One write of `count` to the attribute, as `echo` does it: open, write at 0, close.
 std::expected<void, OpenError> write_count(SysOps& ops, const std::string& path,
                                            std::string_view pf, unsigned count) {
-  const int fd = ops.open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = -fd;
+  const int raw = ops.open(path, O_WRONLY | O_CLOEXEC);
+  if (raw < 0) {
+    const int err = -raw;
     const bool perm = err == EACCES || err == EPERM;
     return std::unexpected(OpenError{
         perm ? OpenFailure::kNoPermission : OpenFailure::kSystem,
@@ -33,8 +32,11 @@ std::expected<void, OpenError> write_count(SysOps& ops, const std::string& path,
              : fmt::format("check that {} is an SR-IOV PF (lspci -D -vvv -s {})", pf, pf)});
   }
   const std::string text = std::to_string(count);
-  const ssize_t n = ops.pwrite(fd, text.data(), text.size(), 0);
-  ops.close(fd);
+  ssize_t n = 0;
+  {
+    Fd fd(ops, raw);
+    n = ops.pwrite(fd.get(), text.data(), text.size(), 0);
+  }
   if (n == static_cast<ssize_t>(text.size())) return {};
   const int err = n < 0 ? static_cast<int>(-n) : EIO;
   std::string what = fmt::format("writing {} to {} failed: {}", count, path, describe_errno(err));
@@ -42,9 +44,9 @@ std::expected<void, OpenError> write_count(SysOps& ops, const std::string& path,
     case ENOENT:
       return std::unexpected(OpenError{
           OpenFailure::kSriovNotEnabled, std::move(what),
-          fmt::format("the PF's driver does not create VFs: vfio-pci needs enable_sriov=1 "
-                      "(echo 1 > {}), and an unbound PF must be bound first",
-                      kEnableSriov)});
+          "the PF's driver does not create VFs: vfio-pci needs enable_sriov=1 (echo 1 > "
+          "/sys/module/vfio_pci/parameters/enable_sriov), and an unbound PF must be bound "
+          "first"});
     case EACCES:
     case EPERM:
       return std::unexpected(OpenError{OpenFailure::kNoPermission, std::move(what),
@@ -52,8 +54,10 @@ std::expected<void, OpenError> write_count(SysOps& ops, const std::string& path,
     case EBUSY:
       return std::unexpected(OpenError{
           OpenFailure::kSystem, std::move(what),
-          fmt::format("another count is set and in use: echo 0 > "
-                      "/sys/bus/pci/devices/{}/sriov_numvfs, then try again",
+          fmt::format("another count is set, or VFs of {0} are still open: close every VF's "
+                      "VFIO device first (this process's VF functions, VMs, DPDK applications: "
+                      "vfio-pci asks their users to release them), then echo 0 > "
+                      "/sys/bus/pci/devices/{0}/sriov_numvfs and try again",
                       pf)});
     default:
       return std::unexpected(OpenError{
@@ -70,36 +74,7 @@ std::expected<void, OpenError> write_sriov_numvfs(SysOps& ops, const doctor::Fs&
   if (!found) return std::unexpected(std::move(found.error()));
   const FunctionInfo& f = *found;
   const std::string dir = "/sys/bus/pci/devices/" + f.bdf;
-  if (f.is_vf || !f.total_vfs) {
-    return std::unexpected(OpenError{
-        OpenFailure::kSriovNotEnabled,
-        f.is_vf ? fmt::format("{} is a VF (of {}): only a PF has VFs", f.bdf, f.physfn.value_or("?"))
-                : fmt::format("{} offers no VFs ({}/sriov_totalvfs is missing)", f.bdf, dir),
-        f.is_vf ? std::string("give the PF's address")
-                : "enable SR-IOV (and VT-d) in the firmware setup; `sriov-doctor` says what is "
-                  "missing"});
-  }
-  if (n > *f.total_vfs) {
-    return std::unexpected(OpenError{
-        OpenFailure::kSriovNotEnabled,
-        fmt::format("{} VFs asked of {}, which offers {} ({}/sriov_totalvfs)", n, f.bdf,
-                    *f.total_vfs, dir),
-        fmt::format("ask for at most {} VFs", *f.total_vfs)});
-  }
-  if (f.driver == "vfio-pci") {
-    const auto on = fs.read_line(kEnableSriov);
-    if (on != "Y" && on != "1") {
-      return std::unexpected(OpenError{
-          OpenFailure::kSriovNotEnabled,
-          fmt::format("{} is bound to vfio-pci, which creates VFs only with enable_sriov on "
-                      "({}: {})",
-                      f.bdf, kEnableSriov, on ? *on : std::string("missing")),
-          fmt::format("echo 1 > {} (the parameter is writable), or reload the module: modprobe "
-                      "-r vfio-pci && modprobe vfio-pci enable_sriov=1 (options vfio-pci "
-                      "enable_sriov=1 in /etc/modprobe.d/vfio.conf keeps it). Then: {}",
-                      kEnableSriov, sysfs::vfs_to_vfio_advice(f.bdf))});
-    }
-  }
+  if (auto ok = check_vfs_possible(fs, f, n); !ok) return ok;
   const std::string path = (fs.root() / (dir.substr(1) + "/sriov_numvfs")).string();
   const unsigned now = f.num_vfs.value_or(0);
   if (now != 0 && n != 0 && now != n) {

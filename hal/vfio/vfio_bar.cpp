@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "hal/vfio/io_barrier.hpp"
 #include "hal/vfio/sys_failure.hpp"
 
 namespace hal::vfio {
@@ -33,9 +34,7 @@ VfioBar::~VfioBar() {
 uint32_t VfioBar::raw_read(uint32_t offset) {
   if (base_ != nullptr) {
     const uint32_t v = base_[offset / 4];
-    // As Linux's readl(): the register read completes before later loads of DMA memory the
-    // device wrote (a descriptor read after a head register).
-    std::atomic_thread_fence(std::memory_order_acquire);
+    io_rmb();  // as Linux's readl(): see io_barrier.hpp
     return v;
   }
   uint32_t v = kDeviceGone;
@@ -53,9 +52,7 @@ uint32_t VfioBar::read32(uint32_t offset) {
 void VfioBar::write32(uint32_t offset, uint32_t value) {
   if (gone_.load(std::memory_order_acquire) || !in_range(offset)) return;
   if (base_ != nullptr) {
-    // As Linux's writel(): earlier stores to DMA memory (descriptors) are visible before the
-    // register write that hands them to the device (a tail bump).
-    std::atomic_thread_fence(std::memory_order_release);
+    io_wmb();  // as Linux's writel(): see io_barrier.hpp
     base_[offset / 4] = value;
     return;
   }

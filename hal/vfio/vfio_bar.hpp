@@ -7,6 +7,9 @@
 #include <string>
 
 #include "hal/config_space.hpp"
+#include "hal/ixgbe/regs_pf.hpp"
+#include "hal/ixgbe/regs_vf.hpp"
+#include "hal/pci_regs.hpp"
 #include "hal/register_io.hpp"
 #include "hal/vfio/device.hpp"
 #include "hal/vfio/log_sink.hpp"
@@ -28,11 +31,13 @@ namespace hal::vfio {
 /// Thread safety: as RegisterIo; the gone state is an atomic flag.
 class VfioBar final : public RegisterIo {
  public:
-  /// STATUS, a read-only register every 82599 PF and VF has at this offset; a read of it
+  /// STATUS (PF) / VFSTATUS (VF): a read-only register both have at this offset; a read of it
   /// pushes posted writes to the device (PCIe ordering).
-  static constexpr uint32_t kFlushOffset = 0x8;
-  /// PCI_CLASS_REVISION: the config dword the gone check reads (see above).
-  static constexpr uint16_t kPresenceProbe = 0x08;
+  static constexpr uint32_t kFlushOffset = ixgbe::pf::STATUS.offset;
+  static_assert(ixgbe::pf::STATUS.offset == ixgbe::vf::VFSTATUS.offset,
+                "one flush register for PF and VF BARs");
+  /// The Revision ID/Class Code dword: the config dword the gone check reads (see above).
+  static constexpr uint16_t kPresenceProbe = pci::kRevisionClass;
 
   /// Maps BAR0 of `dev` when the region has VFIO_REGION_INFO_FLAG_MMAP and mmap succeeds;
   /// otherwise (or when `allow_mmap` is false) uses pread/pwrite at the region's offset, which

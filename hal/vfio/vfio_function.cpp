@@ -5,22 +5,24 @@
 namespace hal::vfio {
 
 VfioFunctionImpl::VfioFunctionImpl(SysOps& ops, doctor::Fs fs, FunctionInfo info, LogSink log,
-                                   Container container, Group group, Device device)
+                                   std::shared_ptr<GroupHandle> group, Device device)
     : ops_(&ops),
       fs_(std::move(fs)),
       info_(std::move(info)),
       log_(std::move(log)),
-      container_(std::move(container)),
       group_(std::move(group)),
+      dma_(group_->container(), group_->pages(), "vfio:" + info_.bdf, log_),
       device_(std::move(device)),
       config_(device_),
-      bar_(device_, config_, "vfio:" + info_.bdf, log_),
-      dma_(container_, "vfio:" + info_.bdf, log_) {}
+      bar_(device_, config_, "vfio:" + info_.bdf, log_) {}
 
-std::expected<void, OpenError> VfioFunctionImpl::wire_vectors() {
+std::expected<void, OpenError> VfioFunctionImpl::wire_interrupts() {
   auto v = MsixVectors::wire(device_, info_.bdf);
   if (!v) return std::unexpected(v.error());
   vectors_.emplace(std::move(*v));
+  auto r = ReqChannel::wire(device_, info_.bdf);
+  if (!r) return std::unexpected(r.error());
+  req_.emplace(std::move(*r));
   return {};
 }
 
@@ -32,9 +34,16 @@ std::expected<void, Error> VfioFunctionImpl::set_sriov_num_vfs(unsigned n) {
   if (!r) {
     log_line(log_, fmt::format("vfio:{}: sriov_numvfs = {} refused: {}", info_.bdf, n,
                                r.error().message()));
+    std::lock_guard lock(error_mu_);
+    last_error_ = std::move(r.error());
     return std::unexpected(Error::kSystem);
   }
   return {};
+}
+
+std::optional<OpenError> VfioFunctionImpl::last_error() const {
+  std::lock_guard lock(error_mu_);
+  return last_error_;
 }
 
 std::vector<std::string> VfioFunctionImpl::vf_addresses() const {

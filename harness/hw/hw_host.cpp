@@ -8,6 +8,8 @@
 #include "doctor/fs.hpp"
 #include "hal/ixgbe/reg_names.hpp"
 #include "hal/vfio/discovery.hpp"
+#include "hal/vfio/preflight_access.hpp"
+#include "hal/vfio/preflight_sriov.hpp"
 
 namespace harness {
 
@@ -132,6 +134,22 @@ std::expected<vfio::Role, std::string> HwHost::preflight(const HwHostOptions& op
       return std::unexpected(fmt::format(
           "{} is a PF: give one PF alone (our PF driver and its VFs) or only VFs", bdf));
     }
+    // What would otherwise fail only after the PF's bring-up (sriov_numvfs refused) or at a
+    // VF's open (no token): PF mode, enable_sriov on, n <= sriov_totalvfs, sriov_numvfs
+    // writable by us (n = 0 enables nothing: the caller refuses that count itself); VF mode,
+    // the token a VF of a vfio-pci PF needs.
+    if (role == vfio::Role::kPf && opts.num_vfs != 0) {
+      if (auto r = vfio::preflight_enable_vfs(fs, *info, opts.num_vfs,
+                                              vfio::Credentials::current());
+          !r) {
+        return std::unexpected(open_failed(bdf, r.error()));
+      }
+    }
+    if (role == vfio::Role::kVf) {
+      if (auto r = vfio::preflight_vf_token(*info, opts.vf_token.has_value()); !r) {
+        return std::unexpected(open_failed(bdf, r.error()));
+      }
+    }
     mode = role;
   }
   return *mode;
@@ -191,6 +209,12 @@ std::expected<void, std::string> HwHost::Impl::open_pf() {
   if (auto r = pf->init(); !r) return std::unexpected(fmt::format("PF {} init: {}", bdf, r.error().reason));
   if (opts.mailbox_trace) pf->set_mailbox_trace(opts.mailbox_trace);
   if (auto r = pf->set_num_vfs(opts.num_vfs); !r) {
+    // The driver only sees that VF Enable did not take; the sysfs write's refusal, kept by
+    // the function, says why and what fixes it.
+    if (const std::optional<vfio::OpenError> e = pf_fn->last_error()) {
+      return std::unexpected(
+          fmt::format("PF {}: enabling {} VFs: {}", bdf, opts.num_vfs, e->message()));
+    }
     return std::unexpected(
         fmt::format("PF {} set_num_vfs({}): {}", bdf, opts.num_vfs, r.error().reason));
   }
@@ -246,7 +270,9 @@ std::expected<void, std::string> HwHost::Impl::probe_vfs(const std::vector<std::
     hal::PciFunction& bus =
         driven(*vf_fns.back(), static_cast<int>(i), hal::ixgbe::vf_reg_name, vf_traced.back());
     PortOptions po = opts.port;
-    po.driver.mac_seed = opts.port.driver.mac_seed + 1000 + i;
+    // As SimHost's guests (seed * 1000 + VF number): one --seed gives the same random MACs on
+    // the simulation and on a real device.
+    po.driver.mac_seed = opts.port.driver.mac_seed * 1000 + i;
     vf_drvs.push_back(std::make_unique<vf::VfDriver>(bus, *clock, *vf_waiter, po.driver));
     vf::VfDriver& drv = *vf_drvs.back();
     // PF mode: our PF traces both directions already.
@@ -271,6 +297,8 @@ unsigned HwHost::num_ports() const { return static_cast<unsigned>(impl_->ports.s
 VfPort& HwHost::port(unsigned i) { return *impl_->ports.at(i); }
 hal::MacAddr HwHost::mac(unsigned i) const { return impl_->ports.at(i)->drv->mac(); }
 vfio::VfioFunction& HwHost::vf_function(unsigned i) { return *impl_->vf_fns.at(i); }
+vfio::VfioFunction* HwHost::pf_function() { return impl_->pf_fn.get(); }
+size_t HwHost::poll_engine() { return impl_->opts.engine ? impl_->opts.engine() : 0; }
 hal::Clock& HwHost::clock() { return *impl_->clock; }
 
 size_t HwHost::step() {

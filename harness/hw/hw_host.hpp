@@ -10,7 +10,8 @@
 // it as on the simulation.
 //
 // The same code runs in CI against a fake kernel that serves the simulated 82599 as VFIO
-// devices (tests/harness/hw), and on a real X520 (docs/hardware.md).
+// devices (tests/harness/sim_vfio_kernel.hpp; tests/harness/test_hw_*.cpp), and on a real
+// X520 (docs/hardware.md).
 
 #include <expected>
 #include <filesystem>
@@ -58,7 +59,9 @@ struct HwHostOptions {
   /// unopened, for others (false: VMs with Linux ixgbevf, `sriov-sim --serve`); then
   /// num_ports() is 0 and vf_addresses() lists them. VF mode: must be true.
   bool open_vfs = true;
-  /// Applied to every VF port; driver.mac_seed is offset by the VF number.
+  /// Applied to every VF port; driver.mac_seed is the seed of the VFs' random MACs: VF i's
+  /// driver gets seed * 1000 + i, as SimHost's guests, so a --seed picks the same MACs here
+  /// and on the simulation.
   PortOptions port;
   /// Shared by the PF and the VFs it creates; a random one when not given (PF mode) or none
   /// (VF mode).
@@ -76,6 +79,10 @@ struct HwHostOptions {
   /// service in PF mode): the rest of a world the host does not own. Tests: the fake kernel's
   /// device engine, or the simulated Linux PF of VF mode. Empty: nothing.
   std::function<void()> on_wait;
+  /// What moves frames besides the NIC, run by the tools' traffic loops every round
+  /// (poll_engine()): nothing on a real device; tests, the simulated device's engine behind
+  /// the fake kernel. Returns what it moved.
+  std::function<size_t()> engine;
 };
 
 /// Not thread-safe: one thread opens, steps and destroys it. A driver's wait (probe, a
@@ -87,8 +94,11 @@ class HwHost {
  public:
   /// Only the sysfs checks of open(), for every address (hal::vfio::discover and preflight):
   /// the functions exist, are 82599s bound to vfio-pci in viable groups, and are one PF or
-  /// only VFs. Opens nothing and needs no EAL, so a tool runs it before starting DPDK and a
-  /// host without the device fails in milliseconds. Returns the mode open() would run.
+  /// only VFs; PF mode, num_vfs VFs can be enabled (vfio-pci's enable_sriov on, num_vfs <=
+  /// sriov_totalvfs, sriov_numvfs writable by this process; not checked for num_vfs 0); VF
+  /// mode, a VF of a vfio-pci PF has a vf_token. Opens nothing and needs no EAL, so a tool
+  /// runs it before starting DPDK and a host without the device fails in milliseconds.
+  /// Returns the mode open() would run.
   /// Errors: as open()'s for those steps (the OpenError's message: what, then "Fix: ...").
   static std::expected<hal::vfio::Role, std::string> preflight(const HwHostOptions& opts);
   /// Opens, initialises and probes everything; on any failure what was done is undone and
@@ -108,6 +118,10 @@ class HwHost {
   /// Port i's MAC (its VF driver's).
   hal::MacAddr mac(unsigned i) const;
   hal::vfio::VfioFunction& vf_function(unsigned i);
+  /// PF mode: the PF's function (its gone() state, for the serve loop); nullptr in VF mode.
+  hal::vfio::VfioFunction* pf_function();
+  /// One run of HwHostOptions::engine (0 without one): a traffic loop calls it every round.
+  size_t poll_engine();
   /// One pass: the PF's mailbox service (PF mode) and every VF driver's watchdog.
   size_t step();
   hal::Clock& clock();

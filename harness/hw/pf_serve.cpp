@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <utility>
 
 namespace harness {
 
@@ -28,8 +29,15 @@ ServeWait::Wake PollServeWait::wait(hal::Nanos timeout) {
 }
 
 PfServeLoop::PfServeLoop(pf::PfDriver& pf, hal::Clock& clock, ServeWait& wait,
-                         hal::Nanos max_sleep)
-    : pf_(pf), clock_(clock), wait_(wait), max_sleep_(max_sleep) {}
+                         hal::Nanos max_sleep, std::function<bool()> gone)
+    : pf_(pf), clock_(clock), wait_(wait), max_sleep_(max_sleep), gone_(std::move(gone)) {}
+
+bool PfServeLoop::check_gone() {
+  if (!gone_ || !gone_()) return false;
+  stats_.gone = true;
+  more_ = false;
+  return true;
+}
 
 hal::Nanos PfServeLoop::next_sleep() const {
   if (more_) return hal::Nanos::zero();
@@ -53,6 +61,7 @@ bool PfServeLoop::turn() {
       ++stats_.timeouts;
       break;
   }
+  if (check_gone()) return false;
   // Every wake gets at least one pass: the time-driven work (held requests, reports, the
   // spoof counter) has no interrupt of its own.
   more_ = false;
@@ -60,6 +69,8 @@ bool PfServeLoop::turn() {
     ++stats_.passes;
     const size_t n = pf_.service_once();
     stats_.handled += n;
+    // A pass is where a removal shows: its reads come back all-ones.
+    if (check_gone()) return false;
     if (n == 0) return true;
   }
   more_ = true;

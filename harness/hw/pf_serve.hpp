@@ -10,7 +10,9 @@
 // (tests/harness/test_hw_serve.cpp) and the tool sleeps in poll(2).
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 
 #include "hal/clock.hpp"
 #include "hal/event_fd.hpp"
@@ -53,6 +55,8 @@ struct ServeStats {
   uint64_t timeouts = 0;    ///< wakes by time (a due time, the spoof check, the bound)
   uint64_t passes = 0;      ///< service_once() calls
   uint64_t handled = 0;     ///< events they handled
+  /// The loop ended because the PF is gone (surprise removal): its registers read all-ones.
+  bool gone = false;
 };
 
 class PfServeLoop {
@@ -61,29 +65,41 @@ class PfServeLoop {
   /// seeing a stop request (the flood guard bounds it too).
   static constexpr unsigned kMaxPassesPerTurn = 64;
 
+  /// The longest sleep without an interrupt on real hardware: well inside a VF driver's
+  /// mailbox timeout (Linux ixgbevf gives up on a reply after about a second), so a lost
+  /// interrupt delays a reply by at most this much.
+  static constexpr hal::Nanos kHwMaxSleep = std::chrono::milliseconds(100);
+
   /// `pf` must be initialised and outlive the loop, as must `clock` (the PF's) and `wait`.
   /// `max_sleep`: the longest sleep without an interrupt (default: the spoof-check interval).
+  /// `gone`: whether the PF's function is gone (hal::vfio::VfioFunction::gone()); checked
+  /// after every wait and pass, it ends the loop (stats().gone). Empty: never.
   PfServeLoop(pf::PfDriver& pf, hal::Clock& clock, ServeWait& wait,
-              hal::Nanos max_sleep = pf::kSpoofCheckInterval);
+              hal::Nanos max_sleep = pf::kSpoofCheckInterval, std::function<bool()> gone = {});
 
   /// How long the next wait may last: zero when the last pass left work (it handled the
   /// maximum) or next_service_due() has come, else until next_service_due(), at most
   /// max_sleep.
   hal::Nanos next_sleep() const;
   /// One turn: wait up to next_sleep(), then service_once() until it handles nothing (at most
-  /// kMaxPassesPerTurn passes). Returns false, without a pass, when the wait says stop.
+  /// kMaxPassesPerTurn passes). Returns false, without a pass, when the wait says stop; false
+  /// with stats().gone set when the PF is found gone (after the wait or a pass: no more
+  /// passes on a device that reads all-ones).
   bool turn();
-  /// Turns until `stop` is set (checked before each turn), the wait says stop, or
-  /// `max_turns` turns ran (0: no bound). Returns the stats of this loop so far.
+  /// Turns until `stop` is set (checked before each turn), the wait says stop, the PF is
+  /// gone, or `max_turns` turns ran (0: no bound). Returns the stats of this loop so far.
   const ServeStats& run(const std::atomic<bool>& stop, uint64_t max_turns = 0);
 
   const ServeStats& stats() const { return stats_; }
 
  private:
+  /// Whether `gone_` says so; records it in the stats.
+  bool check_gone();
   pf::PfDriver& pf_;
   hal::Clock& clock_;
   ServeWait& wait_;
   hal::Nanos max_sleep_;
+  std::function<bool()> gone_;
   bool more_ = false;  // the last turn stopped at kMaxPassesPerTurn with work left
   ServeStats stats_;
 };

@@ -133,6 +133,12 @@ expect_err "--hugepages" "--device vfio only"
 check "--hugepages with --device vfio: a missing function fails first, before DPDK" 1 vf-to-vf --device vfio:$bdf --hugepages
 expect_err "$bdf" "Fix:"
 [[ $(printf '%s\n' "$LAST_ERR" | wc -l) -eq 1 ]] || { echo "FAIL: more than the one error line: $LAST_ERR"; fail=1; }
+check "--max-loss on the simulation is refused" 2 vf-to-vf --packets 100 --max-loss 1
+expect_err "--max-loss" "--device vfio only"
+check "--max-loss that is no percentage is refused" 2 vf-to-vf --device vfio:$bdf --max-loss -1
+expect_err "--max-loss -1"
+check "--help names both devices" 0 --help
+printf '%s\n' "$LAST_OUT" | head -1 | grep -q "real one (--device vfio" || { echo "FAIL: --help's first line: $(printf '%s\n' "$LAST_OUT" | head -1)"; fail=1; }
 check "--device sim is the default" 0 vf-to-vf --device sim --packets 1000 --json
 expect_json 'j["accounting"]["ok"] is True and j["device"] == "sim" and j["packets"]["received"] == 1000'
 exit $fail

@@ -133,5 +133,20 @@ check "--hugepages on the simulation is refused" 2 --hugepages --vfs 2
 expect_err "--hugepages" "--device vfio only"
 check "--hugepages with --device vfio: a missing function fails first" 1 --hugepages --device vfio:$bdf
 expect_err "$bdf" "Fix:"
+# --trace-registers FILE is opened only once every check passed: a run refused on the device
+# leaves an existing FILE as it was.
+trace_file=$(mktemp)
+echo "an earlier trace" >"$trace_file"
+check "--trace-registers FILE with --device vfio: a missing function fails first" 1 --device vfio:$bdf --trace-registers "$trace_file"
+[[ $(cat "$trace_file") == "an earlier trace" ]] || { echo "FAIL: a refused run changed $trace_file"; fail=1; }
+check "--serve --trace-registers FILE: a missing PF fails first" 1 --serve --device vfio:$bdf --trace-registers "$trace_file"
+[[ $(cat "$trace_file") == "an earlier trace" ]] || { echo "FAIL: a refused --serve changed $trace_file"; fail=1; }
+rm -f "$trace_file"
+# --max-loss: the loss rule of a real device's traffic (tools/loss_rule.hpp).
+check "--max-loss on the simulation is refused" 2 --vfs 2 --traffic 0.01 --max-loss 1
+expect_err "--max-loss" "--device vfio only"
+check "--max-loss above 100 is refused" 2 --device vfio:$bdf --vfs 2 --traffic 0.01 --max-loss 101
+expect_err "--max-loss 101"
+check "--max-loss without --traffic is refused" 2 --device vfio:$bdf --max-loss 1
 rm -f /tmp/sriov-sim-cli.$$
 exit $fail

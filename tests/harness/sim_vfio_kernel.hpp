@@ -30,11 +30,18 @@
 //     that cannot create VFs (vfio-pci without enable_sriov) is ENOENT. New VFs of a vfio-pci
 //     PF are bound to vfio-pci (driver_override by vfio-pci's bus notifier).
 //
+//   - drivers/vfio/pci/vfio_pci_core.c, vfio_pci_core_request(): when the kernel wants a device
+//     back (its PF's driver disables SR-IOV, an unbind) vfio-pci signals the user's request
+//     eventfd (VFIO_PCI_REQ_IRQ_INDEX, one trigger) and waits for the device fd to close; with
+//     none registered it logs "No device request channel registered, blocked until released
+//     by user" and waits all the same.
+//
 // Where it is simpler than the kernel: BAR0 takes 32-bit accesses only (the 82599's registers
 // are 32 bits; a narrower access to a clear-on-read register has effects the simulation does
-// not model); BARs other than BAR0 report size 0; disabling VFs whose device fds are open is
-// refused with EBUSY (the kernel blocks until they are released); MSI-X enable is not mirrored
-// into the simulated config space (the simulation signals vectors regardless).
+// not model); BARs other than BAR0 report size 0; disabling VFs whose device fds are open
+// signals each open VF's request channel and then returns EBUSY instead of blocking (one
+// thread cannot wait for itself): the caller closes its VFs and writes again; MSI-X enable is
+// not mirrored into the simulated config space (the simulation signals vectors regardless).
 //
 // Single-threaded: the test's thread makes every call, pump() included.
 
@@ -63,6 +70,8 @@ struct SimVfioConfig {
   /// group per function).
   unsigned pf_group = 20;
   unsigned first_vf_group = 21;
+  /// No ACS above the card: the PF and every VF in pf_group (/dev/vfio/<pf_group> only).
+  bool one_group = false;
   /// The PF's driver: "vfio-pci" (PF mode: our PF driver through VFIO) or "ixgbe" (VF mode:
   /// the kernel's PF driver, played by our PfDriver on kernel_pf()).
   std::string pf_driver = "vfio-pci";
@@ -101,6 +110,10 @@ class SimVfioKernel final : public hal::vfio::SysOps {
   /// The card stops answering: BAR0 reads all-ones and drops writes, config space reads
   /// all-ones except what vfio-pci virtualizes (vendor and device ids).
   void surprise_remove() { removed_ = true; }
+  /// vfio-pci asks the user of `bdf`'s open device for it back (an unbind or hot-unplug
+  /// started): its request eventfd is signalled, or the kernel's warning logged when none is
+  /// registered. False when no device fd of that function is open.
+  bool request_device_back(const std::string& bdf);
 
   /// What is not released: open fds (container, group, device, sysfs), DMA maps (live, or
   /// dropped only because their container went away), MSI-X left enabled (open, or at a
@@ -110,6 +123,8 @@ class SimVfioKernel final : public hal::vfio::SysOps {
   size_t dma_maps() const;
   /// Devices whose MSI-X eventfds are set now.
   size_t irqs_enabled() const;
+  /// Devices whose request channel (VFIO_PCI_REQ_IRQ_INDEX) is set now.
+  size_t requests_registered() const;
   /// The PF's VF token as vfio-pci holds it (canonical text), if one was set.
   std::optional<std::string> pf_token() const;
   /// One line per refusal the kernel would log (dmesg), and per sysfs write served.
@@ -151,15 +166,29 @@ class SimVfioKernel final : public hal::vfio::SysOps {
     int index;  // -1 the PF, else the VF number
     hal::PciFunction* fn;
     std::vector<int> irq_fds;  // the kernel's references (dups) to the user's eventfds
+    int req_fd = -1;           // the kernel's reference to the request channel's eventfd
+  };
+  /// One function of an IOMMU group.
+  struct Member {
+    int index;  // -1 the PF, else the VF number
+    hal::PciFunction* fn;
+    std::string bdf;
   };
   struct File {
     std::string host;
     bool numvfs;
   };
 
-  hal::PciFunction* function_of_group(unsigned group, int* index) const;
+  unsigned vf_group(unsigned vf) const { return cfg_.one_group ? cfg_.pf_group : cfg_.first_vf_group + vf; }
+  std::vector<Member> members_of_group(unsigned group) const;
   bool group_viable(unsigned group) const;
   void map_into(const Container& c, unsigned group, bool map);
+  static void map_into_function(const Container& c, hal::PciFunction& fn, bool map);
+  int set_req(Device& d, uint32_t flags, uint32_t start, uint32_t count, const void* data);
+  /// vfio-pci's request to the users of the open VFs: their request eventfds signalled (or
+  /// the kernel's warning when one has none).
+  void request_vfs_back();
+  void relay_request(Device& d);
   void detach(int group_fd);
   int get_device_fd(int group_fd, const char* arg);
   int region_info(Device& d, void* arg);

@@ -18,6 +18,8 @@
 #include "datapath/eal.hpp"
 #include "harness/hw/hw_host.hpp"
 #include "harness/hw/pf_serve.hpp"
+#include "hal/ixgbe/regs_pf.hpp"
+#include "mailbox/pf_mailbox.hpp"
 #include "tests/harness/sim_vfio_kernel.hpp"
 #include "vf_driver/vf_driver.hpp"
 
@@ -77,6 +79,20 @@ class SrvVmWaiter final : public hal::Waiter {
 };
 
 std::string srv_join(const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, "; ")); }
+
+/// BAR0 of a device whose every register reads `value`, except STATUS (`status`).
+class SrvFlatBar final : public hal::RegisterIo {
+ public:
+  SrvFlatBar(uint32_t value, uint32_t status) : value_(value), status_(status) {}
+  uint32_t read32(uint32_t offset) override {
+    return offset == hal::ixgbe::pf::STATUS.offset ? status_ : value_;
+  }
+  void write32(uint32_t, uint32_t) override {}
+  void flush() override {}
+
+ private:
+  uint32_t value_, status_;
+};
 
 }  // namespace
 
@@ -306,4 +322,65 @@ TEST_CASE("HwHost traces our VF drivers' register accesses, and in VF mode their
   CHECK(std::any_of(mbx_lines.begin(), mbx_lines.end(),
                     [](const std::string& l) { return l.starts_with("mbx vf=0 pf->vf "); }));
   REQUIRE(kernel_pf.set_num_vfs(0));
+}
+
+TEST_CASE("PfMailbox::pending ignores all-ones cause words when STATUS says the device is gone", "[hw]") {
+  // A removed device: every read all-ones, STATUS included.
+  SrvFlatBar gone(hal::kDeviceGone, hal::kDeviceGone);
+  CHECK_FALSE(mbx::PfMailbox(gone).pending(63).any());
+  // A live device with 16 VFs each holding a request and an ack reads MBVFICR all-ones too:
+  // STATUS answers, so those are events.
+  SrvFlatBar busy(hal::kDeviceGone, 0x00080000u);
+  const mbx::PendingEvents p = mbx::PfMailbox(busy).pending(16);
+  CHECK(p.req == 0xFFFFu);
+  CHECK(p.ack == 0xFFFFu);
+  CHECK(p.flr == 0xFFFFu);
+}
+
+TEST_CASE("After a surprise removal the PF's service handles nothing and the serve loop ends gone", "[hw]") {
+  sim_vfio::SimVfioRig r;
+  std::vector<std::string> log;
+  std::vector<pf::EventCode> live;
+  {
+    harness::HwHostOptions o = srv_options(r, log);
+    o.open_vfs = false;
+    auto h = harness::HwHost::open(std::move(o));
+    INFO((h ? srv_join(log) : h.error()));
+    REQUIRE(h);
+    harness::HwHost& host = **h;
+    pf::PfDriver& pf = *host.pf();
+    REQUIRE(host.pf_function() != nullptr);
+    SrvStepWait wait(r, pf.interrupt());
+    hal::vfio::VfioFunction* fn = host.pf_function();
+    harness::PfServeLoop loop(pf, r.clock, wait, harness::PfServeLoop::kHwMaxSleep,
+                              [fn] { return fn->gone(); });
+    loop.turn();  // settles the bring-up's leftovers
+    pf.set_event_listener([&](const pf::Event& e) { live.push_back(e.code); });
+    const harness::ServeStats before = loop.stats();
+    CHECK_FALSE(before.gone);
+
+    r.kernel.surprise_remove();
+    // Every register now reads all-ones: without the checks each cause word would say every
+    // VF has an FLR, a request and an ack, and each pass would handle all of them.
+    std::atomic<bool> stop{false};
+    loop.run(stop, 1000);
+    const harness::ServeStats& after = loop.stats();
+    CHECK(after.gone);
+    CHECK(after.turns == before.turns + 1);
+    CHECK(after.passes == before.passes + 1);
+    CHECK(after.handled == before.handled);
+    CHECK(fn->gone());
+    CHECK(std::count(live.begin(), live.end(), pf::EventCode::kVfFlr) == 0);
+    // The service alone (no gone callback) does no work either: one pass, then a full sleep.
+    CHECK(pf.service_once() == 0);
+    harness::PfServeLoop blind(pf, r.clock, wait, harness::PfServeLoop::kHwMaxSleep);
+    REQUIRE(blind.turn());
+    CHECK(blind.stats().passes == 1);
+    CHECK(blind.next_sleep() == harness::PfServeLoop::kHwMaxSleep);
+    CHECK(std::count(live.begin(), live.end(), pf::EventCode::kVfFlr) == 0);
+    pf.set_event_listener(nullptr);
+  }
+  // The teardown on a gone device still releases everything the process holds.
+  INFO(srv_join(r.kernel.leaks()));
+  CHECK(r.kernel.leaks().empty());
 }

@@ -150,3 +150,81 @@ TEST_CASE("SimVfioKernel: DMA maps reach the function's IOMMU table and vectors 
   std::free(mem);
   CHECK(r.kernel.leaks().empty());
 }
+
+TEST_CASE("SimVfioKernel: a shared IOMMU group serves the PF and its VFs on one group fd, DMA "
+          "from two functions on one page, the last one out releases the group",
+          "[hw][sim_vfio][shared-group]") {
+  sim_vfio::SimVfioRig r(sim_vfio::SimVfioConfig{.one_group = true});
+  auto pf = hal::vfio::open_function(svk_options(r, r.kernel.pf_bdf(), kSvkToken));
+  REQUIRE(pf);
+  REQUIRE((*pf)->set_sriov_num_vfs(2));
+  const auto vfs = (*pf)->vf_addresses();
+  REQUIRE(vfs.size() == 2);
+  // Every VF is in the PF's group 20: no node of its own.
+  CHECK_FALSE(std::filesystem::exists(r.tree.host("/dev/vfio/21")));
+  CHECK(r.tree.fs().resolve("/sys/bus/pci/devices/" + vfs[0] + "/iommu_group").value_or("") ==
+        "/sys/kernel/iommu_groups/20");
+
+  auto vf0 = hal::vfio::open_function(svk_options(r, vfs[0], kSvkToken));
+  INFO((vf0 ? std::string() : vf0.error().message()));
+  REQUIRE(vf0);
+  auto vf1 = hal::vfio::open_function(svk_options(r, vfs[1], kSvkToken));
+  REQUIRE(vf1);
+  CHECK(r.kernel.open_fds() == 5);  // one container, one group, three devices
+
+  // The PF's bytes and VF0's share page 0x201000: one kernel map, both functions see it.
+  constexpr size_t kLen = 3 * 4096;
+  void* mem = std::aligned_alloc(4096, kLen);
+  REQUIRE(mem != nullptr);
+  auto* b = static_cast<std::byte*>(mem);
+  REQUIRE((*pf)->dma().map(hal::Iova{0x200000}, b, 0x1800));
+  REQUIRE((*vf0)->dma().map(hal::Iova{0x201800}, b + 0x1800, 0x1000));
+  CHECK(r.kernel.dma_maps() == 2);
+  // One IOMMU domain: the simulated VF1 reaches what the PF mapped.
+  CHECK(r.dev->vf(hal::VfId{1}).value()->dma().translate(hal::Iova{0x200100}, 16).value_or(nullptr) ==
+        b + 0x100);
+  REQUIRE((*pf)->dma().unmap(hal::Iova{0x200000}));
+  CHECK(r.kernel.dma_maps() == 2);  // VF0's bytes still on page 0x201000
+  REQUIRE((*vf0)->dma().unmap(hal::Iova{0x201800}));
+  CHECK(r.kernel.dma_maps() == 0);
+
+  // The PF's user goes first; its VFs keep the group open.
+  REQUIRE((*pf)->dma().map(hal::Iova{0x300000}, b, 0x1000));
+  vf0->reset();
+  CHECK(r.kernel.open_fds() == 4);
+  vf1->reset();
+  CHECK(r.kernel.open_fds() == 3);
+  REQUIRE((*pf)->set_sriov_num_vfs(0));
+  pf->reset();
+  std::free(mem);
+  INFO(fmt::format("{}", fmt::join(r.kernel.leaks(), "; ")));
+  CHECK(r.kernel.leaks().empty());
+  CHECK(r.kernel.open_fds() == 0);
+}
+
+TEST_CASE("SimVfioKernel: disabling SR-IOV under an open VF signals its request channel, and "
+          "succeeds once the VF is closed", "[hw][sim_vfio][req]") {
+  sim_vfio::SimVfioRig r(sim_vfio::SimVfioConfig{.pf_driver = "ixgbe"});
+  REQUIRE(r.kernel.kernel_pf().set_sriov_num_vfs(1));
+  const std::string vf = r.kernel.vf_bdfs().at(0);
+  auto f = hal::vfio::open_function(svk_options(r, vf));
+  INFO((f ? std::string() : f.error().message()));
+  REQUIRE(f);
+  CHECK(r.kernel.requests_registered() == 1);
+  CHECK_FALSE((*f)->release_requested());
+
+  // The kernel's PF driver (ixgbe) disables SR-IOV: vfio-pci asks the VF's user for it.
+  CHECK_FALSE(r.kernel.kernel_pf().set_sriov_num_vfs(0));
+  CHECK((*f)->release_requested());
+  CHECK(r.kernel.log().size() >= 2);
+  bool relayed = false;
+  for (const auto& l : r.kernel.log()) relayed |= l.find("Relaying device request") != std::string::npos;
+  CHECK(relayed);
+
+  // The user releases the device; the PF driver's retry goes through.
+  f->reset();
+  CHECK(r.kernel.requests_registered() == 0);
+  REQUIRE(r.kernel.kernel_pf().set_sriov_num_vfs(0));
+  CHECK(r.kernel.vf_bdfs().empty());
+  CHECK(r.kernel.leaks().empty());
+}

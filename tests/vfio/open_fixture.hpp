@@ -87,25 +87,49 @@ inline std::vector<std::string> expected_open(const std::string& node, const std
       "ioctl VFIO_DEVICE_GET_REGION_INFO index=0",
       "ioctl VFIO_DEVICE_GET_REGION_INFO index=7",
       "ioctl VFIO_DEVICE_GET_IRQ_INFO index=2",
+      "ioctl VFIO_DEVICE_GET_IRQ_INFO index=4",
+      "pread region7 off=0x8 len=4",  // the presence check: class/revision
   };
   if (!pf_token.empty()) v.push_back("ioctl VFIO_DEVICE_FEATURE SET PCI_VF_TOKEN " + pf_token);
   v.push_back(fmt::format("mmap region0 len={:#x}", bar0_size));
   for (unsigned i = 0; i < vectors; ++i) v.push_back("eventfd");
   v.push_back(fmt::format("ioctl VFIO_DEVICE_SET_IRQS MSIX EVENTFD|TRIGGER start=0 count={}", vectors));
+  v.push_back("eventfd");
+  v.push_back("ioctl VFIO_DEVICE_SET_IRQS REQ EVENTFD|TRIGGER start=0 count=1");
   return v;
 }
 
-/// The calls destroying an open function makes when no DMA map is left.
-inline std::vector<std::string> expected_teardown(const std::string& node, const std::string& bdf,
-                                                  uint64_t bar0_size) {
+/// The calls opening one more function of a group this process holds already: the device
+/// only, no container or group call.
+inline std::vector<std::string> expected_open_in_held_group(const std::string& bdf_name,
+                                                            uint64_t bar0_size, unsigned vectors) {
+  auto v = expected_open("", bdf_name, bar0_size, vectors);
+  v.erase(v.begin(), v.begin() + 7);  // container, group, SET_CONTAINER, SET_IOMMU
+  return v;
+}
+
+/// The calls closing one function's device, before its DMA maps are released.
+inline std::vector<std::string> expected_device_close(const std::string& bdf, uint64_t bar0_size) {
   return {
       "ioctl VFIO_DEVICE_SET_IRQS MSIX NONE|TRIGGER start=0 count=0",
+      "ioctl VFIO_DEVICE_SET_IRQS REQ NONE|TRIGGER start=0 count=0",
       fmt::format("munmap region0 len={:#x}", bar0_size),
       "close device " + bdf,
-      "ioctl VFIO_GROUP_UNSET_CONTAINER",
-      "close " + node,
-      "close /dev/vfio/vfio",
   };
+}
+
+/// The calls the last function of a group makes after its device and DMA maps: the group out
+/// of its container and closed, then the container.
+inline std::vector<std::string> expected_group_close(const std::string& node) {
+  return {"ioctl VFIO_GROUP_UNSET_CONTAINER", "close " + node, "close /dev/vfio/vfio"};
+}
+
+/// The calls destroying the only open function of its group makes when no DMA map is left.
+inline std::vector<std::string> expected_teardown(const std::string& node, const std::string& bdf,
+                                                  uint64_t bar0_size) {
+  auto v = expected_device_close(bdf, bar0_size);
+  for (auto& l : expected_group_close(node)) v.push_back(std::move(l));
+  return v;
 }
 
 /// The calls recorded since `mark` (an earlier calls.size()).

@@ -14,12 +14,18 @@
 // line starts with that text returns -EBUSY (the line is still recorded). leaks() lists what
 // is still open, mapped or enabled, so every test can check teardown released everything.
 // Paths are recorded with the fixture root stripped. Single-threaded.
+//
+// Several groups and devices may be open at once, as in the kernel: a group node opens once at
+// a time (a second open is EBUSY), each group joins one container, a device fd comes from its
+// group, and MSI-X and the request channel are per device. BAR0 and config space are one
+// memory shared by every device (a sequence test does not tell them apart).
 
 #include <fcntl.h>
 #include <linux/vfio.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -55,6 +61,10 @@ struct KernelScript {
   bool pf_on_vfio = false;            ///< a VF whose PF vfio-pci drives
   std::optional<std::string> token;   ///< the PF's token (set by FEATURE or the PF's open)
   bool vfs_in_use = false;            ///< a PF whose VFs are open elsewhere
+  /// Devices (by address) that are VFs of a vfio-pci PF, when one fake serves a PF and its VFs
+  /// at once (a shared group): each needs the PF's token, and while one is open the PF does.
+  std::vector<std::string> vfs_of_vfio_pf;
+  bool req_irq = true;                ///< VFIO_PCI_REQ_IRQ_INDEX offered (count 1)
   /// Locked-memory limit for DMA maps, in bytes; beyond it MAP_DMA is ENOMEM.
   uint64_t memlock = uint64_t{1} << 40;
 };
@@ -101,17 +111,34 @@ class RecordingSysOps final : public hal::vfio::SysOps {
     put16(0x00, script.vendor_id);
     put16(0x02, script.device_id);
   }
-  /// Signals MSI-X vector i as the kernel does when the device raises it.
+  /// Signals MSI-X vector i (of the one device with MSI-X on) as the kernel does when the
+  /// device raises it.
   void fire(size_t i) const {
     const uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(msix_.at(i), &one, sizeof one);
+    [[maybe_unused]] ssize_t n = ::write(msix_fds().at(i), &one, sizeof one);
+  }
+  /// Signals the request channel of device `bdf`, as vfio-pci does when the kernel wants the
+  /// device back. False when none is registered.
+  bool request(const std::string& bdf) const {
+    auto it = req_.find(bdf);
+    if (it == req_.end()) return false;
+    const uint64_t one = 1;
+    return ::write(it->second, &one, sizeof one) == static_cast<ssize_t>(sizeof one);
   }
   /// Drops a DMA map behind the user's back, as a reset container would.
   void forget_dma(uint64_t iova) {
     locked_ -= dma_.at(iova);
     dma_.erase(iova);
   }
-  const std::vector<int>& msix_fds() const { return msix_; }
+  /// The MSI-X eventfds of `bdf`, or (empty) of the first device with MSI-X on.
+  const std::vector<int>& msix_fds(const std::string& bdf = {}) const {
+    static const std::vector<int> none;
+    if (!bdf.empty()) {
+      auto it = msix_.find(bdf);
+      return it == msix_.end() ? none : it->second;
+    }
+    return msix_.empty() ? none : msix_.begin()->second;
+  }
   const std::map<uint64_t, uint64_t>& dma_maps() const { return dma_; }
 
   /// Everything not released: fds, mappings, DMA maps, MSI-X still on, eventfds still open,
@@ -121,11 +148,22 @@ class RecordingSysOps final : public hal::vfio::SysOps {
     for (const auto& [fd, n] : fds_) out.push_back(fmt::format("fd {} ({})", fd, n.name));
     for (const auto& [addr, len] : mmaps_) out.push_back(fmt::format("mmap len={:#x}", len));
     for (const auto& [iova, size] : dma_) out.push_back(fmt::format("dma iova={:#x} size={:#x}", iova, size));
-    if (!msix_.empty()) out.push_back(fmt::format("MSI-X enabled ({} vectors)", msix_.size()));
+    for (const auto& [bdf, fds] : msix_) {
+      out.push_back(fmt::format("MSI-X enabled on {} ({} vectors)", bdf, fds.size()));
+    }
+    for (const auto& [bdf, fd] : req_) out.push_back(fmt::format("request channel set on {}", bdf));
     for (int fd : eventfds_) {
       if (::fcntl(fd, F_GETFD) != -1) out.push_back(fmt::format("eventfd {}", fd));
     }
-    if (group_attached_) out.push_back("group still in its container");
+    for (const auto& [node, g] : groups_) {
+      if (g.attached) out.push_back("group " + node + " still in its container");
+    }
+    // The kernel takes a group closed while in its container out silently; the backend must
+    // have done it (VFIO_GROUP_UNSET_CONTAINER) first.
+    for (const auto& node : closed_while_attached_) {
+      out.push_back("group " + node + " closed while in its container (no UNSET_CONTAINER)");
+    }
+    for (const auto& v : order_violations_) out.push_back(v);
     return out;
   }
 
@@ -139,6 +177,8 @@ class RecordingSysOps final : public hal::vfio::SysOps {
       n.kind = Kind::kContainer;
     } else if (p.starts_with("/dev/vfio/")) {
       n.kind = Kind::kGroup;
+      if (groups_[p].open) return -EBUSY;  // vfio: one open of a group at a time
+      groups_[p].open = true;
     } else if ((flags & O_ACCMODE) == O_RDONLY) {
       return -EACCES;  // the fake serves sysfs writes only
     }
@@ -155,11 +195,26 @@ class RecordingSysOps final : public hal::vfio::SysOps {
       return -EBADF;
     }
     calls.push_back("close " + it->second.name);
-    if (it->second.kind == Kind::kDevice) --devices_open_;
-    if (it->second.kind == Kind::kGroup && group_attached_) {
-      group_attached_ = false;  // the kernel takes a closed group out of its container
-      calls.push_back("(kernel) group closed while in its container");
+    if (it->second.kind == Kind::kDevice) {
+      --groups_[it->second.group].devices;
+      // vfio-pci releases what the user left set; the backend should have cleared it.
+      if (msix_.erase(it->second.bdf) != 0) {
+        order_violations_.push_back("device " + it->second.bdf + " closed with MSI-X on");
+      }
+      if (req_.erase(it->second.bdf) != 0) {
+        order_violations_.push_back("device " + it->second.bdf + " closed with its request channel set");
+      }
     }
+    if (it->second.kind == Kind::kGroup) {
+      GroupState& g = groups_[it->second.name];
+      g.open = false;
+      if (g.attached) {
+        detach(g);  // the kernel takes a closed group out of its container
+        closed_while_attached_.push_back(it->second.name);
+        calls.push_back("(kernel) group closed while in its container");
+      }
+    }
+    if (it->second.kind == Kind::kContainer) containers_.erase(fd);
     fds_.erase(it);
     return 0;
   }
@@ -180,16 +235,16 @@ class RecordingSysOps final : public hal::vfio::SysOps {
       case VFIO_SET_IOMMU:
         if (int e = record("ioctl VFIO_SET_IOMMU " + iommu_name(arg))) return -e;
         if (!n || n->kind != Kind::kContainer) return -ENOTTY;
-        if (!group_attached_) return -EINVAL;  // a group first
-        iommu_set_ = true;
+        if (containers_[fd].groups == 0) return -EINVAL;  // a group first
+        if (containers_[fd].iommu) return -EBUSY;
+        containers_[fd].iommu = true;
         return 0;
       case VFIO_GROUP_UNSET_CONTAINER:
         if (int e = record("ioctl VFIO_GROUP_UNSET_CONTAINER")) return -e;
         if (!n || n->kind != Kind::kGroup) return -ENOTTY;
-        if (!group_attached_) return -EINVAL;
-        if (devices_open_ > 0) return -EBUSY;  // device fds must be released first
-        group_attached_ = false;
-        iommu_set_ = false;
+        if (!groups_[n->name].attached) return -EINVAL;
+        if (groups_[n->name].devices > 0) return -EBUSY;  // device fds must be released first
+        detach(groups_[n->name]);
         return 0;
       default:
         calls.push_back(fmt::format("ioctl_int {:#x}", request));
@@ -205,7 +260,7 @@ class RecordingSysOps final : public hal::vfio::SysOps {
         if (!n || n->kind != Kind::kGroup) return -ENOTTY;
         auto* st = static_cast<vfio_group_status*>(arg);
         st->flags = (script.viable ? VFIO_GROUP_FLAGS_VIABLE : 0) |
-                    (group_attached_ ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
+                    (groups_[n->name].attached ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
         return 0;
       }
       case VFIO_GROUP_SET_CONTAINER: {
@@ -215,8 +270,11 @@ class RecordingSysOps final : public hal::vfio::SysOps {
         if (!n || n->kind != Kind::kGroup) return -ENOTTY;
         if (!c || c->kind != Kind::kContainer) return -EBADF;
         if (!script.viable) return -EPERM;
-        if (group_attached_) return -EINVAL;
-        group_attached_ = true;
+        GroupState& g = groups_[n->name];
+        if (g.attached) return -EINVAL;
+        g.attached = true;
+        g.container = cfd;
+        ++containers_[cfd].groups;
         return 0;
       }
       case VFIO_GROUP_GET_DEVICE_FD:
@@ -253,7 +311,9 @@ class RecordingSysOps final : public hal::vfio::SysOps {
         if (int e = record(fmt::format("ioctl VFIO_DEVICE_GET_IRQ_INFO index={}", irq->index))) return -e;
         if (!n || n->kind != Kind::kDevice) return -ENOTTY;
         irq->flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE;
-        irq->count = irq->index == VFIO_PCI_MSIX_IRQ_INDEX ? script.msix_count : 0;
+        irq->count = irq->index == VFIO_PCI_MSIX_IRQ_INDEX ? script.msix_count
+                     : irq->index == VFIO_PCI_REQ_IRQ_INDEX && script.req_irq ? 1
+                                                                              : 0;
         return 0;
       }
       case VFIO_DEVICE_SET_IRQS:
@@ -264,7 +324,7 @@ class RecordingSysOps final : public hal::vfio::SysOps {
         auto* m = static_cast<vfio_iommu_type1_dma_map*>(arg);
         if (int e = record(fmt::format("ioctl VFIO_IOMMU_MAP_DMA iova={:#x} size={:#x}", m->iova, m->size))) return -e;
         if (!n || n->kind != Kind::kContainer) return -ENOTTY;
-        if (!iommu_set_) return -EINVAL;
+        if (!containers_[fd].iommu) return -EINVAL;
         if (m->flags != (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)) return -EINVAL;
         for (const auto& [iova, size] : dma_) {
           if (m->iova < iova + size && iova < m->iova + m->size) return -EEXIST;
@@ -340,10 +400,14 @@ class RecordingSysOps final : public hal::vfio::SysOps {
 
   int munmap(void* addr, size_t len) override {
     calls.push_back(fmt::format("munmap region0 len={:#x}", len));
-    auto it = mmaps_.find(addr);
-    if (it == mmaps_.end() || it->second != len) return -EINVAL;
-    mmaps_.erase(it);
-    return 0;
+    auto [lo, hi] = mmaps_.equal_range(addr);
+    for (auto it = lo; it != hi; ++it) {
+      if (it->second == len) {
+        mmaps_.erase(it);
+        return 0;
+      }
+    }
+    return -EINVAL;
   }
 
   int eventfd() override {
@@ -360,6 +424,8 @@ class RecordingSysOps final : public hal::vfio::SysOps {
     std::string name;  // what the records call it
     Kind kind;
     std::string host;  // the real path (sysfs files)
+    std::string group{};  // a device: its group's node
+    std::string bdf{};    // a device: its address
   };
 
   // Records the line; the scripted errno when one matches, else 0.
@@ -410,27 +476,29 @@ class RecordingSysOps final : public hal::vfio::SysOps {
     const std::string name(name_arg);
     if (int e = record("ioctl VFIO_GROUP_GET_DEVICE_FD " + name)) return -e;
     if (!n || n->kind != Kind::kGroup) return -ENOTTY;
-    if (!group_attached_ || !iommu_set_) return -EINVAL;
+    const GroupState& g = groups_[n->name];
+    if (!g.attached || !containers_[g.container].iommu) return -EINVAL;
     std::optional<std::string> token;
     std::string bdf = name;
     if (const auto sp = name.find(" vf_token="); sp != std::string::npos) {
       bdf = name.substr(0, sp);
       token = name.substr(sp + 10);
     }
-    if (script.is_vf) {
-      if (!script.pf_on_vfio) {
+    const bool vf_of_ours = !script.vfs_of_vfio_pf.empty() && is_vf(bdf);
+    if (is_vf(bdf)) {
+      if (!script.pf_on_vfio && !vf_of_ours) {
         if (token) return -EINVAL;  // "VF token incorrectly provided, PF not bound to vfio-pci"
       } else if (!token || token != script.token) {
         return -EACCES;  // "VF token required" / "Incorrect VF token"
       }
-    } else if (script.vfs_in_use) {
+    } else if (script.vfs_in_use || vf_open()) {
       if (!token || token != script.token) return -EACCES;
     } else if (token) {
       script.token = token;  // a PF's token, set while no VF is open
     }
-    ++devices_open_;
+    ++groups_[n->name].devices;
     const int fd = next_fd_++;
-    fds_.emplace(fd, Node{"device " + bdf, Kind::kDevice, {}});
+    fds_.emplace(fd, Node{"device " + bdf, Kind::kDevice, {}, n->name, bdf});
     return fd;
   }
 
@@ -441,23 +509,62 @@ class RecordingSysOps final : public hal::vfio::SysOps {
     const bool none = (set.flags & VFIO_IRQ_SET_DATA_NONE) != 0;
     const std::string what = eventfds ? "EVENTFD" : none ? "NONE" : "BOOL";
     const std::string action = (set.flags & VFIO_IRQ_SET_ACTION_TRIGGER) ? "TRIGGER" : "MASK";
-    const std::string index = set.index == VFIO_PCI_MSIX_IRQ_INDEX ? "MSIX" : std::to_string(set.index);
+    const std::string index = set.index == VFIO_PCI_MSIX_IRQ_INDEX ? "MSIX"
+                              : set.index == VFIO_PCI_REQ_IRQ_INDEX ? "REQ"
+                                                                    : std::to_string(set.index);
     if (int e = record(fmt::format("ioctl VFIO_DEVICE_SET_IRQS {} {}|{} start={} count={}", index,
                                    what, action, set.start, set.count))) {
       return -e;
     }
     if (!n || n->kind != Kind::kDevice) return -ENOTTY;
-    if (set.index != VFIO_PCI_MSIX_IRQ_INDEX || action != "TRIGGER") return -EINVAL;
+    if (action != "TRIGGER") return -EINVAL;
+    if (set.index == VFIO_PCI_REQ_IRQ_INDEX) return set_req(*n, set, arg);
+    if (set.index != VFIO_PCI_MSIX_IRQ_INDEX) return -EINVAL;
     if (none && set.count == 0) {
-      msix_.clear();
+      // The backend closes the eventfds only after MSI-X is off: the kernel would otherwise
+      // signal a closed (or reused) fd number's file until then.
+      check_still_open(*n, msix_[n->bdf], "MSI-X");
+      msix_.erase(n->bdf);
       return 0;
     }
     if (!eventfds || set.start != 0 || set.count > script.msix_count) return -EINVAL;
     if (set.argsz < sizeof set + set.count * sizeof(int32_t)) return -EINVAL;
-    msix_.resize(set.count);
-    std::memcpy(msix_.data(), static_cast<const uint8_t*>(arg) + sizeof set,
+    std::vector<int>& fds = msix_[n->bdf];
+    fds.resize(set.count);
+    std::memcpy(fds.data(), static_cast<const uint8_t*>(arg) + sizeof set,
                 set.count * sizeof(int32_t));
     return 0;
+  }
+
+  // vfio-pci's request trigger: index REQ, start 0, count 1 (an eventfd, -1 to unset), or
+  // DATA_NONE with count 0 to release it.
+  int set_req(const Node& n, const vfio_irq_set& set, void* arg) {
+    if (!script.req_irq || set.start != 0 || set.count > 1) return -EINVAL;
+    if ((set.flags & VFIO_IRQ_SET_DATA_NONE) != 0 && set.count == 0) {
+      if (auto it = req_.find(n.bdf); it != req_.end()) {
+        check_still_open(n, {it->second}, "the request channel");
+        req_.erase(it);
+      }
+      return 0;
+    }
+    if ((set.flags & VFIO_IRQ_SET_DATA_EVENTFD) == 0 || set.count != 1) return -EINVAL;
+    int32_t fd = -1;
+    std::memcpy(&fd, static_cast<const uint8_t*>(arg) + sizeof set, sizeof fd);
+    if (fd < 0) {
+      req_.erase(n.bdf);
+    } else {
+      req_[n.bdf] = fd;
+    }
+    return 0;
+  }
+
+  void check_still_open(const Node& n, const std::vector<int>& fds, std::string_view what) {
+    for (int fd : fds) {
+      if (::fcntl(fd, F_GETFD) == -1) {
+        order_violations_.push_back(fmt::format("{} of {} turned off after its eventfd {} closed",
+                                                what, n.bdf, fd));
+      }
+    }
   }
 
   int feature(const Node* n, void* arg) {
@@ -475,24 +582,53 @@ class RecordingSysOps final : public hal::vfio::SysOps {
     const std::string verb = (hdr.flags & VFIO_DEVICE_FEATURE_SET) ? "SET" : "GET";
     if (int e = record(fmt::format("ioctl VFIO_DEVICE_FEATURE {} PCI_VF_TOKEN {}", verb, uuid))) return -e;
     if (!n || n->kind != Kind::kDevice) return -ENOTTY;
-    if (script.is_vf) return -ENOTTY;  // only a PF has a token
+    if (is_vf(n->bdf)) return -ENOTTY;  // only a PF has a token
     if (verb != "SET" || uuid.empty()) return -EINVAL;
     script.token = uuid;
     return 0;
+  }
+
+  struct GroupState {
+    bool open = false;
+    bool attached = false;
+    int container = -1;
+    int devices = 0;  // device fds open
+  };
+  struct ContainerState {
+    int groups = 0;
+    bool iommu = false;
+  };
+  void detach(GroupState& g) {
+    auto c = containers_.find(g.container);
+    if (c != containers_.end() && --c->second.groups == 0) c->second.iommu = false;
+    g.attached = false;
+    g.container = -1;
+  }
+  bool is_vf(const std::string& bdf) const {
+    return script.is_vf || std::find(script.vfs_of_vfio_pf.begin(), script.vfs_of_vfio_pf.end(),
+                                     bdf) != script.vfs_of_vfio_pf.end();
+  }
+  bool vf_open() const {
+    for (const auto& [fd, n] : fds_) {
+      if (n.kind == Kind::kDevice && is_vf(n.bdf)) return true;
+    }
+    return false;
   }
 
   std::string root_;
   std::vector<std::pair<std::string, int>> fails_;
   std::map<int, Node> fds_;
   int next_fd_ = kFirstFd;
-  bool group_attached_ = false;
-  bool iommu_set_ = false;
-  int devices_open_ = 0;
+  std::map<std::string, GroupState> groups_;  // by node
+  std::map<int, ContainerState> containers_;  // by fd
   std::map<uint64_t, uint64_t> dma_;
   uint64_t locked_ = 0;
-  std::map<void*, size_t> mmaps_;
-  std::vector<int> msix_;
+  std::multimap<void*, size_t> mmaps_;            // every device's BAR0 is the one memory
+  std::map<std::string, std::vector<int>> msix_;  // by device address
+  std::map<std::string, int> req_;                // request channel eventfd, by address
   std::vector<int> eventfds_;
+  std::vector<std::string> closed_while_attached_;
+  std::vector<std::string> order_violations_;
 };
 
 }  // namespace vfio_test

@@ -157,14 +157,17 @@ class SysfsTree {
   /// A PF's VFs as the kernel creates them on `echo n > sriov_numvfs`: functions bdf_i with
   /// device 0x10ed, physfn and virtfnN links, sriov_numvfs = count. Each VF gets `driver` and
   /// the group first_group + i (nullopt: no groups).
+  /// With `one_group`, every VF is in first_group itself (no ACS above them: one group for
+  /// the PF and its VFs).
   void add_vfs(const std::string& pf_bdf, const std::vector<std::string>& vf_bdfs,
-               std::optional<std::string> driver, std::optional<unsigned> first_group) {
+               std::optional<std::string> driver, std::optional<unsigned> first_group,
+               bool one_group = false) {
     const std::string pf_dir = dir_of(pf_bdf);
     const std::string parent = parent_of(pf_dir);
     for (size_t i = 0; i < vf_bdfs.size(); ++i) {
       FunctionSpec vf{.bdf = vf_bdfs[i], .device = 0x10ed, .driver = driver, .parent = parent,
                       .physfn = pf_bdf};
-      if (first_group) vf.iommu_group = *first_group + static_cast<unsigned>(i);
+      if (first_group) vf.iommu_group = *first_group + (one_group ? 0u : static_cast<unsigned>(i));
       add_function(vf);
     }
     write(pf_dir + "/sriov_numvfs", std::to_string(vf_bdfs.size()) + "\n", 0644);
@@ -299,6 +302,16 @@ inline SysfsTree no_iommu() {
   t.add_function({.bdf = std::string(kBridge), .device = 0x1901, .class_code = 0x060400,
                   .driver = "pcieport", .parent = ""});
   t.add_function({.bdf = std::string(kPf), .driver = "vfio-pci", .total_vfs = 63});
+  return t;
+}
+
+/// The X520 PF 0000:03:00.0 on vfio-pci (enable_sriov on) with VFs 0000:03:10.0 and
+/// 0000:03:10.2 on vfio-pci, all three in IOMMU group 20 (/dev/vfio/20): what a root port
+/// without ACS gives, and PF mode's VFs then share the PF's group.
+inline SysfsTree x520_pf_and_vfs_one_group() {
+  SysfsTree t = x520_pf_on_vfio(/*enable_sriov=*/true);
+  t.add_vfs(std::string(kPf), {std::string(kVf0), std::string(kVf1)}, "vfio-pci", 20u,
+            /*one_group=*/true);
   return t;
 }
 

@@ -50,6 +50,15 @@ TEST_CASE("open error: no /dev/vfio/vfio is kNoVfio, naming modprobe", "[vfio][o
   CHECK(has(e.fix, "modprobe vfio-pci"));
 }
 
+TEST_CASE("open error: /dev/vfio/vfio with no driver behind it (ENXIO) is kNoVfio",
+          "[vfio][open-errors]") {
+  OpenFixture fx(Situation::kPfOnVfio);
+  fx.ops.fail("open /dev/vfio/vfio", ENXIO);
+  const auto e = expect_open_failure(fx, OpenFailure::kNoVfio);
+  CHECK(has(e.what, "not loaded"));
+  CHECK(has(e.fix, "modprobe vfio-pci"));
+}
+
 TEST_CASE("open error: /dev/vfio/vfio refused is kNoPermission", "[vfio][open-errors]") {
   OpenFixture fx(Situation::kPfOnVfio);
   fx.ops.fail("open /dev/vfio/vfio", EACCES);
@@ -101,6 +110,19 @@ TEST_CASE("open error: a group the kernel calls not viable is kGroupNotViable, n
   CHECK(fx.ops.count("ioctl VFIO_GROUP_SET_CONTAINER") == 0);
 }
 
+TEST_CASE("open error: SET_CONTAINER EPERM (a member's host driver owns DMA) is kGroupNotViable "
+          "naming the members", "[vfio][open-errors]") {
+  OpenFixture fx(Situation::kPfOnVfio);
+  // Preflight's rule passes pcieport; a kernel 5.19+ still refuses to claim DMA ownership of a
+  // group whose member's driver uses the DMA API.
+  fx.tree.add_function({.bdf = "0000:03:00.1", .driver = "pci-stub", .iommu_group = 20});
+  fx.ops.fail("ioctl VFIO_GROUP_SET_CONTAINER", EPERM);
+  const auto e = expect_open_failure(fx, OpenFailure::kGroupNotViable);
+  CHECK(has(e.what, "0000:03:00.1 (pci-stub)"));
+  CHECK(has(e.fix, "/sys/kernel/iommu_groups/20/devices"));
+  CHECK_FALSE(has(e.fix, "chown"));
+}
+
 TEST_CASE("open error: SET_CONTAINER refused is kSystem", "[vfio][open-errors]") {
   OpenFixture fx(Situation::kPfOnVfio);
   fx.ops.fail("ioctl VFIO_GROUP_SET_CONTAINER", EINVAL);
@@ -112,7 +134,13 @@ TEST_CASE("open error: SET_IOMMU EPERM is kNoIommu naming interrupt remapping",
   OpenFixture fx(Situation::kPfOnVfio);
   fx.ops.fail("ioctl VFIO_SET_IOMMU", EPERM);
   const auto e = expect_open_failure(fx, OpenFailure::kNoIommu);
-  CHECK(has(e.fix, "allow_unsafe_interrupts"));
+  // The module is loaded by then: its parameter is changed in sysfs, and modprobe options only
+  // reach a later load.
+  CHECK(has(e.fix, "echo 1 > /sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"));
+  CHECK(has(e.fix, "options vfio_iommu_type1 allow_unsafe_interrupts=1"));
+  CHECK(has(e.fix, "/etc/modprobe.d/"));
+  CHECK(has(e.fix, "iommufd"));
+  CHECK_FALSE(has(e.fix, "modprobe vfio_iommu_type1 allow_unsafe_interrupts"));
   // The group was in the container: it is taken out before it closes.
   CHECK(fx.ops.count("ioctl VFIO_GROUP_UNSET_CONTAINER") == 1);
 }
@@ -165,11 +193,48 @@ TEST_CASE("open error: region info refused is kSystem", "[vfio][open-errors]") {
   CHECK(has(e.what, "index 7"));
 }
 
-TEST_CASE("open error: the PF's token refused (old kernel) is kSystem", "[vfio][open-errors]") {
+TEST_CASE("open error: the PF's token refused by FEATURE (no SR-IOV capability) is kSystem",
+          "[vfio][open-errors]") {
   OpenFixture fx(Situation::kPfOnVfio);
   fx.ops.fail("ioctl VFIO_DEVICE_FEATURE", ENOTTY);
   const auto e = expect_open_failure(fx, OpenFailure::kSystem, VfToken::parse(vfio_test::kPfToken));
   CHECK(has(e.fix, "5.7"));
+}
+
+TEST_CASE("open error: a kernel without VF tokens (ENODEV for \"BDF vf_token=...\") says so",
+          "[vfio][open-errors]") {
+  // Before Linux 5.7 the device name is matched whole, so the token makes it unknown.
+  SECTION("a PF") {
+    OpenFixture fx(Situation::kPfOnVfio);
+    fx.ops.fail("ioctl VFIO_GROUP_GET_DEVICE_FD 0000:03:00.0 vf_token=", ENODEV);
+    const auto e = expect_open_failure(fx, OpenFailure::kSystem, VfToken::parse(vfio_test::kPfToken));
+    CHECK(has(e.what, "Linux < 5.7"));
+    CHECK(has(e.fix, "drop --vf-token"));
+  }
+  SECTION("a VF of a vfio-pci PF") {
+    OpenFixture fx(Situation::kVfOfVfioPf);
+    fx.ops.fail("ioctl VFIO_GROUP_GET_DEVICE_FD 0000:03:10.0 vf_token=", ENODEV);
+    const auto e = expect_open_failure(fx, OpenFailure::kSystem, VfToken::parse(vfio_test::kPfToken));
+    CHECK(has(e.what, "Linux < 5.7"));
+  }
+  SECTION("ENODEV without a token is not blamed on tokens") {
+    OpenFixture fx(Situation::kPfOnVfio);
+    fx.ops.fail("ioctl VFIO_GROUP_GET_DEVICE_FD", ENODEV);
+    const auto e = expect_open_failure(fx, OpenFailure::kSystem);
+    CHECK_FALSE(has(e.what, "5.7"));
+  }
+}
+
+TEST_CASE("open error: a function that reads all-ones in config space is kDeviceGone",
+          "[vfio][open-errors]") {
+  OpenFixture fx(Situation::kVfOfKernelPf);
+  fx.ops.surprise_remove();
+  const auto e = expect_open_failure(fx, OpenFailure::kDeviceGone);
+  CHECK(has(e.what, "does not answer config reads"));
+  CHECK(has(e.what, "PF disabled SR-IOV"));
+  // Found before anything is mapped or wired.
+  CHECK(fx.ops.count("mmap") == 0);
+  CHECK(fx.ops.count("eventfd") == 0);
 }
 
 TEST_CASE("open error: out of eventfds is kSystem and closes the ones made", "[vfio][open-errors]") {

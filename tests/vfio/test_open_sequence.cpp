@@ -38,7 +38,7 @@ TEST_CASE("open touches no device register", "[vfio][open]") {
   fx.ops.bar0[0x8 / 4] = 0x1234;
   auto f = fx.open();
   REQUIRE(f.has_value());
-  CHECK(fx.ops.count("pread") == 0);
+  CHECK(fx.ops.count("pread region0") == 0);
   CHECK(fx.ops.count("pwrite") == 0);
   // Registers are reached through the mapping, which is the fake's memory.
   CHECK((*f)->bar0().read32(0x8) == 0x1234);
@@ -92,8 +92,10 @@ TEST_CASE("VF of a vfio-pci PF presents the PF's token in the device name", "[vf
   CHECK(fx.ops.leaks().empty());
 }
 
-TEST_CASE("teardown unmaps DMA first, then disables MSI-X, then closes in reverse",
-          "[vfio][open]") {
+TEST_CASE("teardown: MSI-X and the request channel off, BAR0 unmapped, device closed, then DMA "
+          "unmapped, then group and container", "[vfio][open]") {
+  // DMA maps go only once the device fd is closed: until then the device may still
+  // bus-master into them.
   OpenFixture fx(Situation::kPfOnVfio);
   auto f = fx.open();
   REQUIRE(f.has_value());
@@ -104,11 +106,10 @@ TEST_CASE("teardown unmaps DMA first, then disables MSI-X, then closes in revers
 
   const size_t mark = fx.ops.calls.size();
   f->reset();
-  std::vector<std::string> want = {
-      "ioctl VFIO_IOMMU_UNMAP_DMA iova=0x200000 size=0x4000",
-      "ioctl VFIO_IOMMU_UNMAP_DMA iova=0x100000 size=0x2000",
-  };
-  for (const auto& l : expected_teardown("/dev/vfio/20", "0000:03:00.0", 0x20000)) want.push_back(l);
+  std::vector<std::string> want = vfio_test::expected_device_close("0000:03:00.0", 0x20000);
+  want.push_back("ioctl VFIO_IOMMU_UNMAP_DMA iova=0x200000 size=0x4000");
+  want.push_back("ioctl VFIO_IOMMU_UNMAP_DMA iova=0x100000 size=0x2000");
+  for (const auto& l : vfio_test::expected_group_close("/dev/vfio/20")) want.push_back(l);
   CHECK(vfio_test::calls_since(fx.ops.calls, mark) == want);
   CHECK(fx.ops.leaks().empty());
 }
@@ -191,13 +192,16 @@ TEST_CASE("VF: set_sriov_num_vfs is kNoDevice and writes nothing", "[vfio][open]
   CHECK(fx.ops.calls.empty());
 }
 
-TEST_CASE("a no-IOMMU group uses vfio's no-IOMMU model and has no DMA maps", "[vfio][open]") {
+TEST_CASE("a no-IOMMU group opened registers-only uses vfio's no-IOMMU model and has no DMA maps",
+          "[vfio][open]") {
   OpenFixture fx(Situation::kPfOnVfio);
   fx.tree.write("/sys/kernel/iommu_groups/20/name", "vfio-noiommu\n");
   fx.tree.remove("/dev/vfio/20");
   fx.tree.add_group_node(20, 0600, /*noiommu=*/true);
   fx.ops.script.noiommu = true;
-  auto f = fx.open();
+  auto o = fx.options();
+  o.registers_only = true;
+  auto f = hal::vfio::open_function(o);
   REQUIRE(f.has_value());
   CHECK(fx.ops.count("ioctl VFIO_CHECK_EXTENSION VFIO_NOIOMMU_IOMMU") == 1);
   CHECK(fx.ops.count("ioctl VFIO_CHECK_EXTENSION VFIO_TYPE1") == 0);
@@ -220,9 +224,27 @@ TEST_CASE("a no-IOMMU group without vfio's no-IOMMU mode is kNoIommu", "[vfio][o
   fx.tree.write("/sys/kernel/iommu_groups/20/name", "vfio-noiommu\n");
   fx.tree.remove("/dev/vfio/20");
   fx.tree.add_group_node(20, 0600, /*noiommu=*/true);
-  auto f = fx.open();
+  auto o = fx.options();
+  o.registers_only = true;
+  auto f = hal::vfio::open_function(o);
   REQUIRE_FALSE(f.has_value());
   CHECK(f.error().failure == hal::vfio::OpenFailure::kNoIommu);
   CHECK(f.error().fix.find("enable_unsafe_noiommu_mode") != std::string::npos);
+  CHECK(f.error().fix.find("register access only") != std::string::npos);
   CHECK(fx.ops.leaks().empty());
+}
+
+TEST_CASE("a no-IOMMU group is refused with kNoIommu unless registers-only is asked, before any "
+          "VFIO call", "[vfio][open]") {
+  OpenFixture fx(Situation::kPfOnVfio);
+  fx.tree.write("/sys/kernel/iommu_groups/20/name", "vfio-noiommu\n");
+  fx.tree.remove("/dev/vfio/20");
+  fx.tree.add_group_node(20, 0600, /*noiommu=*/true);
+  fx.ops.script.noiommu = true;
+  auto f = fx.open();
+  REQUIRE_FALSE(f.has_value());
+  CHECK(f.error().failure == hal::vfio::OpenFailure::kNoIommu);
+  CHECK(f.error().what.find("no DMA maps") != std::string::npos);
+  CHECK(f.error().fix.find("intel_iommu=on") != std::string::npos);
+  CHECK(fx.ops.calls.empty());
 }

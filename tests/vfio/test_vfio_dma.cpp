@@ -320,3 +320,39 @@ TEST_CASE("DMA unmap the kernel answers with size 0 is an error, not success", "
   REQUIRE(fx.log.size() == 1);
   CHECK(fx.log[0].find("UNMAP_DMA") != std::string::npos);
 }
+
+TEST_CASE("DMA map: EINVAL names the reserved regions and the IOMMU's width, ENOSPC the "
+          "dma_entry_limit", "[vfio][dma]") {
+  OpenFixture fx(Situation::kPfOnVfio);
+  auto f = fx.open();
+  REQUIRE(f.has_value());
+  PageBuffer a(0x1000);
+  SECTION("EINVAL") {
+    fx.ops.fail("ioctl VFIO_IOMMU_MAP_DMA", EINVAL);
+    CHECK((*f)->dma().map(Iova(0xFEE00000), a.p, a.len).error() == Error::kSystem);
+    REQUIRE(fx.log.size() == 1);
+    CHECK(fx.log[0].find("/sys/kernel/iommu_groups/20/reserved_regions") != std::string::npos);
+    CHECK(fx.log[0].find("address width") != std::string::npos);
+  }
+  SECTION("ENOSPC") {
+    fx.ops.fail("ioctl VFIO_IOMMU_MAP_DMA", ENOSPC);
+    CHECK((*f)->dma().map(Iova(0x1000), a.p, a.len).error() == Error::kSystem);
+    REQUIRE(fx.log.size() == 1);
+    CHECK(fx.log[0].find("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit") !=
+          std::string::npos);
+  }
+  CHECK(fx.ops.dma_maps().empty());
+}
+
+TEST_CASE("DMA unmap of a map the kernel no longer holds says so, not ENOENT", "[vfio][dma]") {
+  OpenFixture fx(Situation::kPfOnVfio);
+  auto f = fx.open();
+  REQUIRE(f.has_value());
+  PageBuffer a(0x1000);
+  REQUIRE((*f)->dma().map(Iova(0x1000), a.p, a.len).has_value());
+  fx.ops.forget_dma(0x1000);
+  CHECK((*f)->dma().unmap(Iova(0x1000)).error() == Error::kSystem);
+  REQUIRE(fx.log.size() == 1);
+  CHECK(fx.log[0].find("the kernel holds no map there") != std::string::npos);
+  CHECK(fx.log[0].find("ENOENT") == std::string::npos);
+}

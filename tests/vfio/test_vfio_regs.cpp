@@ -36,7 +36,7 @@ TEST_CASE("BAR0 through mmap: reads and writes reach the device's registers", "[
   CHECK(fx.ops.bar0[0x880 / 4] == 0x12345678);
   f->bar0().flush();
   // Through the mapping nothing goes through the fd.
-  CHECK(fx.ops.count("pread") == 0);
+  CHECK(fx.ops.count("pread region0") == 0);
   CHECK(fx.ops.count("pwrite") == 0);
 }
 
