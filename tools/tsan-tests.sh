@@ -17,4 +17,6 @@ run "$dir/bin/test_hal" --warn NoTests "[threads]"
 # every frame read on the other side would be reported as a race.
 run "$dir/bin/test_harness" --warn NoTests "[threads]~[ring]"
 run "$dir/bin/test_ctl"
+# The VFIO backend's process-wide group registry, opened and closed from several threads.
+run "$dir/bin/test_vfio" --warn NoTests "[threads]"
 exit $status
