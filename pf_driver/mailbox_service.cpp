@@ -68,8 +68,10 @@ void send_reply(PfCore& c, hal::VfId vf, const mbx::Message& req, mbx::Message r
 }
 
 /// A refusal in the form the VF's state calls for: NACK|CTS for a clear-to-send VF, else the
-/// 1-word request|NACK without CTS that tells the VF it must reset first (spec 4d).
-void send_nack(PfCore& c, hal::VfId vf, const mbx::Message& req) {
+/// 1-word request|NACK without CTS that tells the VF it must reset first (spec 4d). `word1`,
+/// when given, replaces the request's word 1 in the NACK.
+void send_nack(PfCore& c, hal::VfId vf, const mbx::Message& req,
+               std::optional<uint32_t> word1 = std::nullopt) {
   if (!c.vf(vf).clear_to_send) {
     const uint32_t w = mbx::reply_word0(req.w[0], false, false);
     send(c, vf, {&w, 1}, false);
@@ -77,6 +79,7 @@ void send_nack(PfCore& c, hal::VfId vf, const mbx::Message& req) {
   }
   mbx::Message reply = req;
   reply.size = static_cast<uint8_t>(mbx::reply_words(req.id()));
+  if (word1 && reply.size > 1) reply.w[1] = *word1;
   send_reply(c, vf, req, reply, false);
 }
 
@@ -117,7 +120,7 @@ void dispatch(PfCore& c, hal::VfId vf, const mbx::Message& req) {
   reply.size = static_cast<uint8_t>(mbx::reply_words(id));
   if (auto r = route->fn(c, vf, req, reply); !r) {
     c.log(vf, r.error().code, "{} from VF {} refused: {}", route->id, vf.value(), r.error().reason);
-    send_nack(c, vf, req);
+    send_nack(c, vf, req, r.error().word1);
     return;
   }
   send_reply(c, vf, req, reply, true);

@@ -1,5 +1,7 @@
 #include "pf_driver/message_handlers.hpp"
 
+#include <cerrno>
+
 #include "hal/ixgbe/regs_pf.hpp"
 #include "mailbox/codec.hpp"
 #include "pf_driver/vf_hw.hpp"
@@ -11,7 +13,7 @@ namespace {
 
 template <typename... Args>
 std::unexpected<Nack> refuse(EventCode code, fmt::format_string<Args...> f, Args&&... args) {
-  Nack n{.code = code, .reason = {}};
+  Nack n{.code = code, .reason = {}, .word1 = std::nullopt};
   n.reason.format(f, std::forward<Args>(args)...);
   return std::unexpected(std::move(n));
 }
@@ -240,8 +242,12 @@ HandlerResult handle_get_link_state(PfCore& c, hal::VfId vf, const mbx::Message&
 }
 
 HandlerResult handle_ipsec(PfCore&, hal::VfId, const mbx::Message& req, mbx::Message&) {
-  return refuse(EventCode::kRequestRefused, "{}: this PF has no IPsec offload for VFs",
-                static_cast<mbx::MsgId>(req.id()));
+  auto nack = refuse(EventCode::kRequestRefused, "{}: this PF has no IPsec offload for VFs",
+                     static_cast<mbx::MsgId>(req.id()));
+  // Word 1 of a refused IPsec request is an errno, as Linux ixgbe answers an untrusted VF or
+  // one without IPsec offload (-EACCES); ixgbevf reads it to tell the user why.
+  nack.error().word1 = static_cast<uint32_t>(-EACCES);
+  return nack;
 }
 
 HandlerResult handle_unsupported(PfCore&, hal::VfId, const mbx::Message& req, mbx::Message&) {

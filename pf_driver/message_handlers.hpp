@@ -5,6 +5,7 @@
 // No handler allocates or sleeps.
 
 #include <expected>
+#include <optional>
 
 #include "hal/types.hpp"
 #include "mailbox/message.hpp"
@@ -13,10 +14,12 @@
 
 namespace pf {
 
-/// Why a handler NACKs: the event to record and its reason.
+/// Why a handler NACKs: the event to record and its reason, and what word 1 of the NACK
+/// carries when the protocol gives it a meaning (an errno for IPsec, as Linux sends).
 struct Nack {
   EventCode code = EventCode::kRequestRefused;
   ReasonText reason;
+  std::optional<uint32_t> word1;
 };
 using HandlerResult = std::expected<void, Nack>;
 

@@ -67,9 +67,11 @@ check "short interval and disable-after" 0 --vfs 2 --mode stepped --mailbox-repo
 check "--mailbox-guard on with a rate" 0 --vfs 2 --mode stepped --mailbox-guard on --mailbox-rate 500
 check "--mailbox-guard off with a rate is refused" 2 --vfs 2 --mode stepped --mailbox-guard off --mailbox-rate 500
 check "--mailbox-guard off alone" 0 --vfs 2 --mode stepped --mailbox-guard off
-check "--soak runs with the --mailbox-rate given" 0 --soak 1s --vfs 4 --mailbox-rate 500
+# A fixed number of iterations: a wall-clock soak would run a different sequence on every
+# machine and load, and a CLI check must be deterministic.
+check "--soak runs with the --mailbox-rate given" 0 --soak 1h --soak-iterations 400 --vfs 4 --mailbox-rate 500
 printf '%s\n' "$LAST_OUT" | head -1 | grep -q 'mailbox guard 500/s' || { echo "FAIL: the soak did not take --mailbox-rate"; fail=1; }
-check "--soak runs with the guard off when told" 0 --soak 1s --vfs 4 --mailbox-guard off
+check "--soak runs with the guard off when told" 0 --soak 1h --soak-iterations 400 --vfs 4 --mailbox-guard off
 printf '%s\n' "$LAST_OUT" | head -1 | grep -q 'mailbox guard off' || { echo "FAIL: the soak did not take --mailbox-guard off"; fail=1; }
 check "--soak with --mailbox-guard off and a rate is refused" 2 --soak 1s --mailbox-guard off --mailbox-rate 500
 check "--scenario faults with --mailbox-rate is refused" 2 --scenario faults --mailbox-rate 500
