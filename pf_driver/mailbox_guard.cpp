@@ -175,13 +175,17 @@ bool link_allowed(const VfState& s) {
   return s.link_state != LinkState::kDisable && !s.guard.disabled;
 }
 
+bool reset_charged(const VfState& s) { return s.clear_to_send || s.guard.own_reset_next; }
+
 Admission admit_request(PfCore& c, hal::VfId vf, uint32_t word0) {
   const MailboxFloodPolicy& p = c.opts.mailbox_flood;
   const hal::Nanos t = request_interval(p);
   if (t <= hal::Nanos::zero()) return Admission::kServe;
-  MailboxGuardState& g = c.vf(vf).guard;
+  VfState& s = c.vf(vf);
+  MailboxGuardState& g = s.guard;
   const hal::Nanos now = c.clock.now();
-  const bool reset = word0 == mbx::word0::make(static_cast<uint16_t>(mbx::MsgId::kReset));
+  const bool reset = word0 == mbx::word0::make(static_cast<uint16_t>(mbx::MsgId::kReset)) &&
+                     reset_charged(s);  // one the PF demanded needs no reset token
   const hal::Nanos rt = reset ? reset_interval(p) : hal::Nanos::zero();
   if (conforms(g.tat, now, t, p.burst) && conforms(g.reset_tat, now, rt, p.reset_burst)) {
     take(g.tat, now, t);
@@ -231,7 +235,8 @@ std::optional<hal::Nanos> mailbox_guard_due(const PfCore& c, hal::VfId vf) {
   const auto earliest = [&due](hal::Nanos t) { due = due ? std::min(*due, t) : t; };
   if (g.holding) {
     hal::Nanos ready = conforms_from(g.tat, request_interval(p), p.burst);
-    if (g.hold_reset) {
+    // A demand of the PF's (reset_charged) may have come since the hold began.
+    if (g.hold_reset && reset_charged(c.vf(vf))) {
       ready = std::max(ready, conforms_from(g.reset_tat, reset_interval(p), p.reset_burst));
     }
     earliest(ready);
@@ -257,7 +262,10 @@ size_t flush_mailbox_guard(PfCore& c, hal::VfId vf) {
   return recorded;
 }
 
-void mailbox_guard_on_flr(PfCore& c, hal::VfId vf) { note_no_request(c, vf); }
+void mailbox_guard_on_flr(PfCore& c, hal::VfId vf) {
+  note_no_request(c, vf);
+  c.vf(vf).guard.own_reset_next = true;
+}
 
 void mailbox_guard_on_admin_link_state(PfCore& c, hal::VfId vf, LinkState state) {
   MailboxGuardState& g = c.vf(vf).guard;

@@ -48,7 +48,12 @@ struct MailboxGuardState {
   hal::Nanos reset_tat{};  ///< the VF_RESET bucket (reset_period, reset_burst)
   // ---- The request being held (left pending until its tokens are there).
   bool holding = false;
-  bool hold_reset = false;  ///< the held request is a VF_RESET (it needs a reset token too)
+  bool hold_reset = false;  ///< the held request is a VF_RESET that needs a reset token too
+  /// The VF has not been re-admitted (VF_RESET served) since VFs were enabled or since its
+  /// last FLR: its next VF_RESET is its own doing (a probe, or after an FLR, which the PF
+  /// cannot tell from the host's), so reset_charged() even though it is not clear to send.
+  /// Cleared when a VF_RESET re-admits the VF (readmit_vf); set again by an FLR.
+  bool own_reset_next = true;
   hal::Nanos hold_since{};  ///< when it started waiting (or the current window opened)
   // ---- The report window: opened by a hold when none is open, closed (and reported)
   // report_interval later; reopened at once if a request is still held then.
@@ -99,6 +104,16 @@ class UnchargedScope {
   bool was_;
 };
 
+/// Whether a VF_RESET from `s` takes a token from the VF_RESET bucket. Only the resets a VF
+/// chooses do: it is clear to send (a reset on a whim, a driver reload), or it has not been
+/// admitted since VFs were enabled (its probe) or since an FLR (which a guest can trigger
+/// itself): MailboxGuardState::own_reset_next. A VF the PF took clear-to-send from (a PF
+/// reset, an administrator's trust or link-state change, the guard's own disable) resets
+/// because the PF told it to: holding that answer to the PF's own demand, and judging the VF
+/// a flooder for it, would punish the VF for its administrator's actions (Linux serves it at
+/// once). One free reset per demand: the VF_RESET makes the VF clear to send again.
+bool reset_charged(const VfState& s);
+
 /// The verdict on a pending request.
 enum class Admission {
   kServe,  ///< within the rate (or the policy is off): its tokens are taken, read it now
@@ -106,7 +121,8 @@ enum class Admission {
 };
 
 /// Decides on `vf`'s pending request (its VFREQ is set) whose word 0 reads `word0` (PFMBMEM
-/// read without the lock, as the DPDK PF reads: a VF_RESET needs a reset token too). kServe
+/// read without the lock, as the DPDK PF reads: a VF_RESET needs a reset token too when
+/// reset_charged() says so). kServe
 /// takes the tokens; kHold leaves the buckets as they are and counts the request in the open
 /// report window the first time it is held. Reads the clock once.
 Admission admit_request(PfCore& c, hal::VfId vf, uint32_t word0);
@@ -137,8 +153,9 @@ std::optional<hal::Nanos> mailbox_guard_due(const PfCore& c, hal::VfId vf);
 size_t flush_mailbox_guard(PfCore& c, hal::VfId vf);
 
 /// After an FLR of `vf` was cleaned up: a held request is gone with the function. The buckets,
-/// the flood history and the guard's disable stay: the PF cannot tell an FLR the guest asked
-/// for from one the host did, and a guest must not escape by resetting itself.
+/// the flood history and the guard's disable stay, and the VF_RESET that follows is charged
+/// (reset_charged): the PF cannot tell an FLR the guest asked for from one the host did, and a
+/// guest must not escape by resetting itself.
 void mailbox_guard_on_flr(PfCore& c, hal::VfId vf);
 
 /// The administrator set `vf`'s link state to `state`: auto or enable clears the guard's

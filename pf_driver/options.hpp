@@ -47,8 +47,9 @@ struct MailboxFloodPolicy {
   /// VF_RESET runs the PF's most expensive path (clean the VF, re-admit it): besides a
   /// request token it needs one of these, one per reset_period in the long run. A driver
   /// resets once at probe and once after each PF reset or forced reset (trust or link-state
-  /// change): far fewer. Zero: VF_RESET counts against the request rate only. Above
-  /// kMaxResetPeriod it counts as kMaxResetPeriod.
+  /// change): far fewer. Resets the PF demands (its reset, trust or link-state changes) take
+  /// no token at all (reset_charged()). Zero: VF_RESET counts against the request rate only.
+  /// Above kMaxResetPeriod it counts as kMaxResetPeriod.
   hal::Nanos reset_period = std::chrono::milliseconds(200);
   /// VF_RESETs a VF may send back to back; 0 counts as 1.
   uint32_t reset_burst = 4;

@@ -67,6 +67,7 @@ mbx::ResetReply readmit_vf(PfCore& c, hal::VfId vf) {
   write_qde(c, vf);
   write_rx_tx_enable(c, vf);
   s.clear_to_send = true;
+  s.guard.own_reset_next = false;  // until an FLR: the PF demands any reset before that
   enable_spoof_counting(c, vf);
   clear_tx_head_writeback(c, vf);
 

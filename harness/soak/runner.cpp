@@ -1,5 +1,7 @@
 #include "harness/soak/runner.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "datapath/eal.hpp"
@@ -30,7 +32,8 @@ class Soak {
         traffic_(*host_, opts.traffic),
         picker_(opts.seed, host_->num_guests()),
         intents_(host_->num_guests()),
-        recovery_(host_->num_guests()) {
+        recovery_(host_->num_guests()),
+        own_reset_at_(host_->num_guests()) {
     report_.seed = opts.seed;
     report_.num_vfs = host_->num_guests();
   }
@@ -54,6 +57,11 @@ class Soak {
   bool settle(hal::Nanos limit);
   void probe_round();
   void snapshot_and_check();
+  /// Before a reset the VF itself asks for (a host FLR, a guest's driver reload): lets traffic
+  /// run until the VF's last one is one reset period old.
+  void pace_own_reset(const Op& op);
+  /// Every kMailboxFloodDisabled logged since the last call is a violation.
+  void check_flood_verdicts();
   std::string at() const { return fmt::format("iteration {}", report_.iterations); }
 
   const SoakOptions& opts_;
@@ -62,6 +70,9 @@ class Soak {
   OpPicker picker_;
   std::vector<VfIntent> intents_;
   RecoveryTracker recovery_;
+  /// Per VF, when the soak last made it reset of its own accord (pace_own_reset).
+  std::vector<std::optional<hal::Nanos>> own_reset_at_;
+  uint64_t events_seen_ = 0;  ///< the PF's EventLog::total() at the last check_flood_verdicts
   SoakReport report_;
 };
 
@@ -207,6 +218,43 @@ void Soak::apply(const Op& op) {
   }
 }
 
+void Soak::pace_own_reset(const Op& op) {
+  if (op.kind != OpKind::kHostFlr && op.kind != OpKind::kGuestReset) return;
+  // The PF's flood guard charges these resets to the VF (it cannot tell a host's FLR from one
+  // the guest did) and lets one through per reset period in the long run; a host or a guest
+  // resetting one VF faster than that, for seconds, is what the guard is there to stop. The
+  // soak's operations come milliseconds apart in simulated time, so without this a run of
+  // them on one VF would get it disabled as a flooder (check_flood_verdicts). Other VFs'
+  // operations, admin calls and PF resets are not held back: the guard charges none of them
+  // to this VF.
+  const pf::MailboxFloodPolicy& p = opts_.mailbox_flood;
+  if (p.rate_per_s == 0) return;
+  const hal::Nanos gap = std::min(p.reset_period, pf::MailboxFloodPolicy::kMaxResetPeriod);
+  std::optional<hal::Nanos>& last = own_reset_at_[op.vf];
+  if (last && host_->clock().now() - *last < gap) {
+    while (host_->clock().now() - *last < gap) step();
+    check_flood_verdicts();  // before the events of the wait could leave the log
+  }
+  last = host_->clock().now();
+}
+
+void Soak::check_flood_verdicts() {
+  const pf::EventLog& log = host_->pf().events();
+  const uint64_t fresh = log.total() - events_seen_;
+  events_seen_ = log.total();
+  if (fresh > log.size()) {
+    violation(fmt::format("{}: {} PF events went by unread: a flood verdict may be among them",
+                          at(), fresh - log.size()));
+  }
+  for (size_t i = log.size() - std::min<uint64_t>(fresh, log.size()); i < log.size(); ++i) {
+    const pf::Event& e = log[i];
+    // The soak's host and guests behave: a VF the guard judged a flooder is a false verdict.
+    if (e.code != pf::EventCode::kMailboxFloodDisabled) continue;
+    violation(fmt::format("{}: the mailbox flood guard disabled a well-behaved VF: {}", at(),
+                          e.reason.view()));
+  }
+}
+
 void Soak::quiesce() {
   // "Every VF up" needs every VF enabled: a VF last set to disable is set back to auto, as an
   // operator would before checking; the check then expects auto.
@@ -333,11 +381,14 @@ void Soak::run(const std::vector<std::string>& bring_up_failures) {
       opts_.progress(report_.iterations);
     }
     const Op op = picker_.next(intents_);
+    pace_own_reset(op);
     step_with(op);
     for (unsigned i = 1; i < op.steps; ++i) step();
+    check_flood_verdicts();
   }
   quiesce();
   if (report_.quiesced) probe_round();
+  check_flood_verdicts();
   snapshot_and_check();
   report_.simulated = host_->clock().now() - sim0;
   report_.wall_seconds = std::chrono::duration<double>(WallClock::now() - wall0).count();

@@ -101,32 +101,43 @@ TEST_CASE("a held request is served by an owner that waits only for interrupts a
 
 TEST_CASE("an ACK from a VF that is not clear to send leaves its held request in place",
           "[pf][flood][due]") {
-  Rig r;  // the default policy
+  Rig r(flood_options(1000, 1));  // burst 1: a request right after another is held ~1 ms
   r.up(1);
   Vf vf(r, 0);
   vf.ready(mbx::Api::k13);
-  for (int i = 0; i < 3; ++i) vf.reset();  // the reset burst (4) spent
+  r.clock.advance(1s);
+  (void)r.pf.interrupt().drain();
+  REQUIRE(exchange_interrupt_driven(r, vf, kGetQueues, 5).has_value());  // the bucket spent
   // A trust change forces a reset: clear-to-send dropped, the VF pinged.
   REQUIRE(r.pf.set_vf_trust(vf.id(), true).has_value());
   REQUIRE_FALSE(r.pf.vf_info(vf.id()).clear_to_send);
-  // The VF reads the ping (its ACK is latched) and posts VF_RESET, over its reset budget: the
-  // PF's next pass holds the request and sees the ACK of a VF that is not clear to send.
+  // The VF reads the ping (its ACK is latched) and posts a request over its rate: the PF's
+  // next pass holds the request and sees the ACK of a VF that is not clear to send. (Not a
+  // VF_RESET: the one the PF demanded is never held, mailbox_guard.hpp reset_charged().)
   REQUIRE(vf.mbx().poll_message(1).has_value());
-  REQUIRE(vf.mbx().write(kReset.words()).has_value());
+  REQUIRE(vf.mbx().write(kGetQueues.words()).has_value());
   const uint64_t nacks = r.pf.vf_info(vf.id()).counters.nacks;
   r.pf.service_once();
   REQUIRE(request_pending(r, vf.id()));
-  // No bare NACK over it: the buffer still holds the VF_RESET.
+  // No bare NACK over it: the buffer still holds the request.
   CHECK(r.pf.vf_info(vf.id()).counters.nacks == nacks);
-  CHECK(r.rd(reg::PFMBMEM(0, 0)) == kReset.w[0]);
-  // Once its token is there the VF_RESET is served, and its answer is a VF_RESET reply.
-  r.clock.advance(200ms);
+  CHECK(r.rd(reg::PFMBMEM(0, 0)) == kGetQueues.w[0]);
+  // Once its token is there the request is served, and its answer is its own NACK without
+  // CTS (spec 4d): the VF must reset first.
+  r.clock.advance(1ms);
   r.pf.service_once();
   CHECK_FALSE(request_pending(r, vf.id()));
-  auto m = vf.mbx().poll_message(4);
+  auto m = vf.mbx().poll_message(1);
   REQUIRE(m.has_value());
-  CHECK(m->id() == static_cast<uint16_t>(MsgId::kReset));
-  CHECK(m->is_ack() != m->is_nack());
+  CHECK(m->id() == static_cast<uint16_t>(MsgId::kGetQueues));
+  CHECK(m->is_nack());
+  CHECK_FALSE(m->has_cts());
+  CHECK(r.pf.vf_info(vf.id()).counters.nacks == nacks + 1);
+  // The VF_RESET that follows answers the PF's demand: served at once, no reset token needed.
+  REQUIRE(vf.mbx().write(kReset.words()).has_value());
+  r.clock.advance(1ms);  // a request token
+  r.pf.service_once();
+  CHECK_FALSE(request_pending(r, vf.id()));
   CHECK(r.pf.vf_info(vf.id()).clear_to_send);
 }
 
