@@ -2,8 +2,10 @@
 # Installs the Debian 12 packages sriovkit builds with, only when one is missing (idempotent).
 set -euo pipefail
 
+# linux-libc-dev: <linux/vfio.h> for the VFIO backend (hal/vfio); build-essential pulls it in
+# through libc6-dev today, named here because we include it ourselves.
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config linux-libc-dev
   libdpdk-dev libnl-3-dev libnl-route-3-dev
   catch2 libfmt-dev libcli11-dev nlohmann-json3-dev
   dpdk-dev tshark iputils-ping iproute2 python3
