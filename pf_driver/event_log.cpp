@@ -40,6 +40,8 @@ std::string_view to_string(EventCode c) {
     case EventCode::kMailboxFloodCleared: return "mailbox-flood-cleared";
     case EventCode::kVfEventsLeftOut: return "vf-events-left-out";
     case EventCode::kPfStopped: return "pf-stopped";
+    case EventCode::kHostMacAdd: return "host-mac-add";
+    case EventCode::kHostMacDel: return "host-mac-del";
   }
   return "unknown-event";
 }

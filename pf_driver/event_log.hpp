@@ -53,6 +53,8 @@ enum class EventCode : uint16_t {
   kMailboxFloodCleared = 32,   ///< a VF the flood guard disabled was re-enabled by the admin
   kVfEventsLeftOut = 33,       ///< events a VF's requests caused over its budget, counted
   kPfStopped = 34,             ///< stop(): VFs disabled, RX/TX off, laser off
+  kHostMacAdd = 35,            ///< add_host_mac: a MAC is delivered to the default pool
+  kHostMacDel = 36,            ///< remove_host_mac: a host MAC's delivery given back
 };
 
 std::string_view to_string(EventCode c);

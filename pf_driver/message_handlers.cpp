@@ -26,6 +26,13 @@ std::expected<Req, Nack> decode(const mbx::Message& req) {
   return *r;
 }
 
+/// A host MAC belongs to the guest the host pairs it with: a VF may ask for it only when it is
+/// the VF's MAC already (the administrator's pairing through set_vf_mac, or the VF's own MAC
+/// when the host took it over), never to take another guest's.
+bool host_mac_not_its_own(const PfCore& c, const VfState& s, const hal::MacAddr& mac) {
+  return c.rar.is_host(mac) && mac != s.mac;
+}
+
 /// Copies an encoded reply into `reply` (word 0 is rewritten by the service).
 void put_reply(mbx::Message& reply, const mbx::Message& encoded) { reply = encoded; }
 
@@ -43,6 +50,12 @@ HandlerResult handle_set_mac_addr(PfCore& c, hal::VfId vf, const mbx::Message& r
   }
   if (c.mac_in_use_by_other(r->mac, vf)) {
     return refuse(EventCode::kRequestRefused, "MAC {} is in use by another function",
+                  MacFmt{r->mac});
+  }
+  if (host_mac_not_its_own(c, s, r->mac)) {
+    return refuse(EventCode::kRequestRefused,
+                  "MAC {} is a host MAC (a guest's failover MAC): only the administrator pairs "
+                  "a VF with it",
                   MacFmt{r->mac});
   }
   s.mac = r->mac;
@@ -125,6 +138,11 @@ HandlerResult handle_set_macvlan(PfCore& c, hal::VfId vf, const mbx::Message& re
     }
     if (c.mac_in_use_by_other(r->mac, vf)) {
       return refuse(EventCode::kRequestRefused, "MAC {} is in use by another function",
+                    MacFmt{r->mac});
+    }
+    if (host_mac_not_its_own(c, s, r->mac)) {
+      return refuse(EventCode::kRequestRefused,
+                    "MAC filter {}: a host MAC (a guest's failover MAC), not this VF's",
                     MacFmt{r->mac});
     }
     // A VF that receives on several MACs also sends from them: anti-spoof would drop its

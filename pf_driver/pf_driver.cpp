@@ -193,6 +193,13 @@ std::expected<void, Refusal> PfDriver::set_num_vfs(unsigned n) {
   if (c.num_vfs != 0 && n != 0) {
     return refuse(ErrorCode::kBusy, fmt::format("{} VFs are enabled: set 0 first", c.num_vfs));
   }
+  // Each host MAC keeps a spare entry below the VFs' primary entries (rar_table.hpp).
+  if (!c.rar.hosts_fit(n)) {
+    return refuse(ErrorCode::kNoSpace,
+                  fmt::format("{} host MACs need a spare RAR entry each; {} VFs leave {}: "
+                              "remove host MACs first",
+                              c.rar.hosts().size(), n, RarTable::last_spare(n)));
+  }
   // The default pool follows the VF pools (spec 6): the change would move it from under the
   // host's queues, and hand their queue numbers to a VF.
   if (host_.leases != 0) {
@@ -211,6 +218,9 @@ std::expected<void, Refusal> PfDriver::set_num_vfs(unsigned n) {
 
 std::expected<void, Refusal> PfDriver::enable_vfs(unsigned n) {
   PfCore& c = *c_;
+  // The VFs' primary entries must be free before anything writes them: host MAC spares
+  // placed there while SR-IOV was off move down first (set_num_vfs() checked they fit).
+  c.rar.fit_hosts(n);
   c.num_vfs = n;
   c.layout = choose_vt_layout(n);
   // Linux defaults for every VF: spoof check on, link auto (enabled), untrusted, no RSS
@@ -245,8 +255,10 @@ void PfDriver::disable_vfs() {
     const hal::VfId vf(v);
     c.vfs[v].max_tx_mbps = 0;
     write_rate_limit(c, vf);
+    // A host MAC a VF entry delivers is taken over by its spare as the entry goes.
     c.rar.set_primary(vf, hal::MacAddr{});
     c.rar.clear_macvlans(vf);
+    c.rar.set_mac_antispoof(vf, false);  // PFVFSPOOF is cleared whole below
     c.mta.clear_vf(vf);
     c.bar0.write(reg::VMOLR(v), 0);
     c.bar0.write(reg::VMVIR(v), 0);
@@ -259,7 +271,7 @@ void PfDriver::disable_vfs() {
   }
   for (unsigned i = 0; i < reg::kNumPools / reg::kPoolsPerReg; ++i) c.bar0.write(reg::VMECM(i), 0);
   clear_vt(c.bar0);
-  c.rar.set_pf(c.pf_mac, 0);
+  c.rar.set_pf(c.pf_mac, 0);  // the default pool is 0 without VT: host MACs move with it
   c.num_vfs = 0;
   c.layout = {};
   c.vfs.fill(VfState{});
@@ -393,6 +405,7 @@ VfInfo PfDriver::vf_info(hal::VfId vf) const {
   info.exists = true;
   info.mac = s.mac;
   info.admin_mac = s.admin_mac;
+  info.rx_to_host = !s.mac.is_zero() && c.rar.is_host(s.mac);
   info.vlan = s.vlan;
   info.qos = s.qos;
   info.spoofchk = s.spoofchk;

@@ -66,10 +66,12 @@ class PfDriver {
 
   /// sysfs sriov_numvfs: 0 disables the VFs; n > 0 enables n VFs (VT mode, per-VF defaults,
   /// then the SR-IOV capability). Setting the current count again succeeds and does nothing.
+  /// Host MACs stay, moved to the new default pool (their spare entries move below the new
+  /// VFs' primary entries).
   /// Errors: kNotInitialized; kInvalidArgument (n > 63 or n > TotalVFs); kBusy (changing a
   /// non-zero count to another non-zero count: go through 0; or a HostPoolLease is alive:
-  /// close the host queues first, since the change moves the default pool); kNoDevice (no
-  /// SR-IOV cap).
+  /// close the host queues first, since the change moves the default pool); kNoSpace (more
+  /// host MACs than the 127 - n spare RAR entries n VFs leave); kNoDevice (no SR-IOV cap).
   std::expected<void, Refusal> set_num_vfs(unsigned n);
   unsigned num_vfs() const;
   /// Queues each pool owns (4 with <= 31 VFs, 2 above); 0 while SR-IOV is off.
@@ -116,12 +118,48 @@ class PfDriver {
   /// drains it; after a wake-up, or once next_service_due() is reached, call service_once().
   const hal::EventFd& interrupt() const;
 
+  // ---- The host's software switch (docs/switch.md "Host MACs"): which pool receives a MAC.
+
+  /// The host's software switch takes delivery of unicast `mac` on the default pool, as
+  /// `bridge fdb add MAC dev PF self` does on Linux ixgbe: the failover pairing of a guest's
+  /// synthetic NIC (standby) with its VF (primary), sharing one MAC. When a VF's RAR entry
+  /// (its primary MAC or a macvlan) holds `mac`, that entry's pool map (MPSAR) moves to the
+  /// default pool: the VF keeps its MAC (vf_info() shows it, with rx_to_host) but receives
+  /// nothing for it until remove_host_mac(). It can still send from it: MAC anti-spoof reads
+  /// the pool maps (the source MAC must be in an entry naming the VF's pool), so the VF's MAC
+  /// check (PFVFSPOOF MAC bit) is lifted while its entry delivers to the host, and put back
+  /// after; VLAN anti-spoof and the spoofchk setting are unchanged. Otherwise a spare RAR
+  /// entry maps `mac` to the default pool. A spare entry is reserved for each host MAC either
+  /// way, so the delivery survives the VF's FLR or MAC change without a free entry being
+  /// needed then: while a VF entry holds the MAC the spare is invalid, when the entry goes the
+  /// spare goes valid first. A VF entry that comes to hold it (VF_RESET with it as admin MAC,
+  /// SET_MAC_ADDR, SET_MACVLAN) maps it to the default pool too. Pairing: set_vf_mac() may
+  /// give a VF a host MAC; a VF's own SET_MAC_ADDR or SET_MACVLAN for a host MAC that is not
+  /// its MAC already is NACKed. Host MACs survive reset() and set_num_vfs() (the default pool
+  /// moves with the VF count: 0 with SR-IOV off). stop() keeps them in software (RX is off,
+  /// so nothing is delivered) and init() after it programs them again, as Linux keeps a
+  /// netdev's unicast list across down/up. Adding a MAC that is already a host MAC succeeds
+  /// and changes nothing (no event). Records kHostMacAdd, or kAdminRefused on a refusal.
+  /// Errors: kNotInitialized; kInvalidArgument (not unicast, or the PF's own MAC); kNoSpace
+  /// (no spare RAR entry left: 127 - num_vfs() spares are shared with the VFs' macvlans).
+  std::expected<void, Refusal> add_host_mac(hal::MacAddr mac);
+  /// Gives `mac`'s delivery back: to the VF whose RAR entry holds it (its MPSAR back to the
+  /// VF's pool, then its MAC anti-spoof back to the spoofchk setting), or to nobody (the
+  /// spare entry is freed). Records kHostMacDel, or kAdminRefused on a refusal.
+  /// Errors: kNotInitialized; kInvalidArgument (not a host MAC).
+  std::expected<void, Refusal> remove_host_mac(hal::MacAddr mac);
+  /// The host MACs, in the order they were added.
+  std::vector<hal::MacAddr> host_macs() const;
+
   // ---- Administrator (ip link set <pf> vf N ...). Each refuses kNotInitialized before
   // init() and kNoSuchVf for vf >= num_vfs(), and records an event either way.
 
   /// Sets the VF's MAC (valid unicast) or clears the admin MAC (zero). Takes effect at the
   /// VF's next reset, as in Linux. An admin MAC stays reserved for its VF, also while an FLR
-  /// has its filter down. Errors: kInvalidArgument (multicast), kBusy (another function uses
+  /// has its filter down. A host MAC is allowed (no other function uses it: the host's spare
+  /// entry is nobody's): that is how the host pairs a VF with a guest's synthetic port; the
+  /// VF's entry then delivers to the default pool until remove_host_mac().
+  /// Errors: kInvalidArgument (multicast), kBusy (another function uses
   /// that MAC, or it is another VF's admin MAC).
   std::expected<void, Refusal> set_vf_mac(hal::VfId vf, hal::MacAddr mac);
   /// Port VLAN: vid 1..4095 and/or qos 0..7; vid 0 and qos 0 clears it. The PF then tags the
@@ -144,7 +182,7 @@ class PfDriver {
   /// PF reset with VFs up (Linux ixgbe_down + ixgbe_up): every VF is marked not clear to send
   /// and pinged, VF RX/TX stop, the init() hardware sequence runs (CTRL.RST wipes the chip;
   /// SR-IOV config space survives), VT mode and every VF's admin configuration are
-  /// programmed again from software, then PFRSTD raises RSTD to every VF. The VFs reset
+  /// programmed again from software (host MACs too), then PFRSTD raises RSTD to every VF. The VFs reset
   /// themselves and send their requests again. The host's queues on the default pool are
   /// wiped too (their leases turn stale()): destroy and create them again. Errors: those of
   /// init().
@@ -154,7 +192,8 @@ class PfDriver {
   /// steps): the switch's loopback then receive off, RX queues off, interrupts masked,
   /// every VF pinged without CTS, its pool stopped and the VFs disabled (sriov_numvfs 0),
   /// TX queues and DMATXCTL.TE off, CTRL_EXT.PFRSTD and DRV_LOAD cleared, the SFP+ laser off
-  /// so the link partner sees the link go down (left on with manageability firmware). Host queue leases turn stale. Afterwards the
+  /// so the link partner sees the link go down (left on with manageability firmware). Host queue
+  /// leases turn stale; host MACs are kept for the next init(). Afterwards the
   /// driver is not initialized: admin calls refuse, init() brings the PF up again. Idempotent:
   /// a second call, or one before init(), touches nothing. Best effort: a device that reads
   /// all-ones still gets every write.
@@ -187,7 +226,8 @@ class PfDriver {
   /// VLAN 0 for untagged access), ascending. Empty for a VF that does not exist.
   std::vector<uint16_t> vf_vlans(hal::VfId vf) const;
   /// True when a function other than `vf` uses `mac` (a live filter, or another VF's
-  /// administrator-set MAC): what set_vf_mac() refuses with kBusy.
+  /// administrator-set MAC): what set_vf_mac() refuses with kBusy. A host MAC's own spare
+  /// entry does not count (the host is not a function that excludes pairing).
   bool mac_in_use_by_other(hal::MacAddr mac, hal::VfId vf) const;
 
  private:

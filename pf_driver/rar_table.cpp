@@ -8,6 +8,14 @@ void RarTable::clear_all() {
     e_[i] = Entry{};
     program(i);
   }
+  // The device reset cleared PFVFSPOOF too: nothing is lifted, the PF writes the bits again.
+  lifted_ = 0;
+  // No VF entry holds anything now: every host MAC is delivered by its spare.
+  unsigned next = 1;
+  for (const hal::MacAddr& mac : hosts_) {
+    e_[next] = Entry{.mac = mac, .pool = host_pool_, .valid = true, .owner = -1, .host = true};
+    program(next++);
+  }
 }
 
 void RarTable::replay() {
@@ -16,25 +24,30 @@ void RarTable::replay() {
   }
 }
 
-void RarTable::set_pf(const hal::MacAddr& mac, unsigned pool) {
-  e_[kPfEntry] = Entry{.mac = mac, .pool = pool, .valid = !mac.is_zero(), .owner = -1};
-  program(kPfEntry);
-}
-
 void RarTable::set_primary(hal::VfId vf, const hal::MacAddr& mac) {
   const unsigned i = primary_entry(vf);
-  e_[i] = Entry{.mac = mac, .pool = vf.value(), .valid = !mac.is_zero(),
-                .owner = static_cast<int>(vf.value())};
+  const Entry old = e_[i];
+  // A host MAC this entry delivers is taken over by its spare before the entry changes.
+  if (old.valid) cover_host(old.mac);
+  const int owner = static_cast<int>(vf.value());
+  e_[i] = Entry{.mac = mac, .pool = pool_for(owner, mac), .valid = !mac.is_zero(),
+                .owner = owner};
   program(i);
+  if (old.valid) sync_host(old.mac);
+  if (e_[i].valid) sync_host(mac);
+  sync_antispoof();
 }
 
 std::expected<unsigned, ErrorCode> RarTable::add_macvlan(hal::VfId vf, const hal::MacAddr& mac,
                                                          unsigned num_vfs) {
   for (unsigned i = 1; i <= last_spare(num_vfs); ++i) {
-    if (e_[i].valid) continue;
-    e_[i] = Entry{.mac = mac, .pool = vf.value(), .valid = true,
-                  .owner = static_cast<int>(vf.value()), .macvlan = true};
+    if (e_[i].valid || e_[i].host) continue;
+    const int owner = static_cast<int>(vf.value());
+    e_[i] = Entry{.mac = mac, .pool = pool_for(owner, mac), .valid = true, .owner = owner,
+                  .macvlan = true};
     program(i);
+    sync_host(mac);
+    sync_antispoof();
     return i;
   }
   return std::unexpected(ErrorCode::kNoSpace);
@@ -43,9 +56,13 @@ std::expected<unsigned, ErrorCode> RarTable::add_macvlan(hal::VfId vf, const hal
 void RarTable::clear_macvlans(hal::VfId vf) {
   for (unsigned i = 1; i < kSize; ++i) {
     if (!e_[i].macvlan || e_[i].owner != static_cast<int>(vf.value())) continue;
+    const hal::MacAddr mac = e_[i].mac;
+    cover_host(mac);
     e_[i] = Entry{};
     program(i);
+    sync_host(mac);
   }
+  sync_antispoof();
 }
 
 unsigned RarTable::macvlan_count(hal::VfId vf) const {
@@ -56,7 +73,9 @@ unsigned RarTable::macvlan_count(hal::VfId vf) const {
 
 std::optional<int> RarTable::other_owner(const hal::MacAddr& mac, hal::VfId vf) const {
   for (const Entry& e : e_) {
-    if (e.valid && e.mac == mac && e.owner != static_cast<int>(vf.value())) return e.owner;
+    if (e.valid && !e.host && e.mac == mac && e.owner != static_cast<int>(vf.value())) {
+      return e.owner;
+    }
   }
   return std::nullopt;
 }

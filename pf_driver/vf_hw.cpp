@@ -22,10 +22,12 @@ void write_pool_bit(hal::RegisterIo& bar0, hal::Reg32 (*r)(unsigned), unsigned p
 
 void write_spoofchk(PfCore& c, hal::VfId vf, bool on) {
   const unsigned p = vf.value();
-  const uint32_t bits = reg::pfvfspoof::mac_bit(p) | reg::pfvfspoof::vlan_bit(p);
   const hal::Reg32 r = reg::PFVFSPOOF(reg::pfvfspoof::reg_index(p));
-  if (on) c.bar0.set_bits(r, bits);
-  else c.bar0.clear_bits(r, bits);
+  if (on) c.bar0.set_bits(r, reg::pfvfspoof::vlan_bit(p));
+  else c.bar0.clear_bits(r, reg::pfvfspoof::vlan_bit(p));
+  // The MAC bit through the RAR table: it stays clear while the VF's MAC is delivered to the
+  // host (rar_table.hpp), since the check reads the pool maps the table moved.
+  c.rar.set_mac_antispoof(vf, on);
 }
 
 void write_vmolr_default(PfCore& c, hal::VfId vf) {

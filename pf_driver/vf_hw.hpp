@@ -7,7 +7,8 @@
 
 namespace pf {
 
-/// PFVFSPOOF: MAC and VLAN anti-spoof for the VF's pool, both on or both off (spec 7).
+/// PFVFSPOOF: MAC and VLAN anti-spoof for the VF's pool, both on or both off (spec 7). The MAC
+/// check stays off while the VF's MAC is delivered to the host (RarTable::set_mac_antispoof).
 void write_spoofchk(PfCore& c, hal::VfId vf, bool on);
 /// VMOLR back to the reset default: broadcast accepted, untagged accepted unless a port VLAN
 /// is set, no multicast/unicast promiscuity (spec 7 VF_RESET).

@@ -26,6 +26,9 @@ struct VfInfo {
   // Administrator's configuration (survives VF and PF resets).
   hal::MacAddr mac;           ///< the VF's primary MAC, set by the admin or by the VF
   bool admin_mac = false;     ///< `mac` was set by the administrator
+  /// `mac` is a host MAC (PfDriver::add_host_mac): frames to it go to the default pool, not to
+  /// the VF, which may still send from it
+  bool rx_to_host = false;
   uint16_t vlan = 0;          ///< port VLAN, 0 = none
   uint8_t qos = 0;
   bool spoofchk = true;

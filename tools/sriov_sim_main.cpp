@@ -30,6 +30,7 @@
 #include "tools/device_args.hpp"
 #include "tools/flood_args.hpp"
 #include "tools/sim_daemon_main.hpp"
+#include "tools/sim_failover.hpp"
 #include "tools/sim_faults.hpp"
 #include "tools/sim_hw.hpp"
 #include "tools/sim_report.hpp"
@@ -119,8 +120,11 @@ int main(int argc, char** argv) {
   tools::add_flood_options(app, a.mailbox_flood);
   auto* scenario = app.add_option("--scenario", a.scenario,
                                   "run a scenario and print its figures: faults (every fault of "
-                                  "docs/reliability.md with its recovery time; --json, --seed)")
-                       ->check(CLI::IsMember({"faults"}));
+                                  "docs/reliability.md with its recovery time; --json, --seed); "
+                                  "migrate (a guest with a failover NIC migrates between two hosts; "
+                                  "--rate and the migrate options); team-failover (an active-backup "
+                                  "team of VFs on two PFs loses a wire; --rate). docs/guest-failover.md")
+                       ->check(CLI::IsMember({"faults", "migrate", "team-failover"}));
   auto* traffic = app.add_option("--traffic", a.traffic,
                                  "run traffic between the VFs for SECONDS and print per-VF rates")
                       ->check(CLI::Range(0.001, 3600.0));
@@ -130,8 +134,9 @@ int main(int argc, char** argv) {
   app.add_option("--frame-size", a.frame_size, "traffic: frame length without FCS (60-1514)")
       ->check(CLI::Range(60u, 1514u))
       ->needs(traffic);
-  app.add_option("--rate", a.rate, "traffic: packets per second per VF (0: unlimited)")
-      ->needs(traffic);
+  app.add_option("--rate", a.rate,
+                 "traffic: packets per second per VF (0: unlimited); migrate, team-failover: probes "
+                 "per second each way (default 100000)");
   app.add_option("--max-loss", a.max_loss,
                  "traffic on --device vfio: fail when a VF lost more than PERCENT of its "
                  "sender's frames (default: 0 with --rate; without, only a VF that received "
@@ -153,6 +158,8 @@ int main(int argc, char** argv) {
   // The fault scenarios build their own hosts with the default flood policy: refuse the
   // --mailbox-* options rather than ignore them (the soak runs with them).
   for (const char* flood : tools::kFloodOptionNames) scenario->excludes(app.get_option(flood));
+  tools::FailoverArgs failover;
+  tools::add_failover_options(app, failover);
   tools::SoakArgs soak;
   tools::add_soak_options(app, soak, &a.mailbox_flood);
   tools::DeviceArgs device;
@@ -169,6 +176,16 @@ int main(int argc, char** argv) {
   }
   if (const std::string why = tools::check_device_args(device); !why.empty()) {
     return usage_error(why);
+  }
+  if (const std::string why = tools::check_failover_options(app, a.scenario); !why.empty()) {
+    return usage_error(why);
+  }
+  const bool failover_scenario = a.scenario == "migrate" || a.scenario == "team-failover";
+  if (app.count("--rate") != 0 && a.traffic <= 0 && !failover_scenario) {
+    return usage_error("--rate: with --traffic, or --scenario migrate or team-failover");
+  }
+  if (failover_scenario && app.count("--rate") != 0 && (a.rate < 1000 || a.rate > 10000000)) {
+    return usage_error(fmt::format("--rate {}: the failover scenarios want 1000..10000000 probes/s", a.rate));
   }
   a.trace_registers = app.count("--trace-registers") != 0;
   if (a.serve && !device.vfio()) {
@@ -212,6 +229,10 @@ int main(int argc, char** argv) {
       return usage_error(tools::sim_only(
           "--scenario faults", "it injects faults into the simulated 82599's internals"));
     }
+    if (failover_scenario) {
+      return usage_error(tools::sim_only(
+          "--scenario " + a.scenario, "it needs two simulated hosts and a simulated ToR switch"));
+    }
     if (!a.name.empty()) {
       return usage_error(
           "--name: the daemon serves the simulated host only; on --device vfio it is not "
@@ -230,6 +251,12 @@ int main(int argc, char** argv) {
     return tools::run_soak_main(soak, app.count("--vfs") != 0 ? a.vfs : 63, a.seed, a.json);
   }
   if (a.scenario == "faults") return tools::run_fault_report(a.json, a.seed);
+  if (a.scenario == "migrate") {
+    return tools::run_migration_report(tools::migration_options(failover, a.rate, a.seed), a.json);
+  }
+  if (a.scenario == "team-failover") {
+    return tools::run_team_report(tools::team_options(failover, a.rate, a.seed), a.json);
+  }
 
   // --vf-mac, --vf-vlan, --vf-trust, --vf-spoofchk: the same for a run and for a daemon.
   std::map<unsigned, harness::VfAdmin> admin;

@@ -102,6 +102,8 @@ expect_err '"not-a-uuid"'
 # The modes that need the simulated device's internals refuse a real one, saying why.
 check "--scenario faults refuses --device vfio" 2 --scenario faults --device vfio:$bdf
 expect_err "--scenario faults" "simulated 82599 only"
+check "--scenario migrate refuses --device vfio" 2 --scenario migrate --device vfio:$bdf
+expect_err "--scenario migrate" "simulated 82599 only"
 check "--soak refuses --device vfio" 2 --soak 1s --device vfio:$bdf
 expect_err "--soak" "simulated 82599 only"
 check "--name (daemon) refuses --device vfio" 2 --name clitest --device vfio:$bdf
@@ -151,4 +153,25 @@ check "--max-loss above 100 is refused" 2 --device vfio:$bdf --vfs 2 --traffic 0
 expect_err "--max-loss 101"
 check "--max-loss without --traffic is refused" 2 --device vfio:$bdf --max-loss 1
 rm -f /tmp/sriov-sim-cli.$$
+# The guest failover scenarios (docs/guest-failover.md).
+check "--scenario migrate runs and ends ok" 0 --scenario migrate --rate 20000 --precopy 2
+printf '%s\n' "$LAST_OUT" | grep -q '^result: ok$' || { echo "FAIL: migrate did not end ok"; fail=1; }
+printf '%s\n' "$LAST_OUT" | grep -Eq '^guest -> partner: sent [0-9]+, received [0-9]+, lost 0 ' || { echo "FAIL: migrate lost guest frames"; fail=1; }
+check "--scenario migrate --json" 0 --scenario migrate --json --rate 20000 --precopy 2 --migrations 2
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["ok"] and len(j["legs"])==2 and j["ledger"]["unaccounted"]==0 and j["out"]["lost"]==0, j' || { echo "FAIL: migrate JSON"; fail=1; }
+check "--scenario migrate to a host without a free VF" 0 --scenario migrate --busy-vfs 4 --rate 20000 --precopy 2
+printf '%s\n' "$LAST_OUT" | grep -q 'no free VF: the guest stays on the synthetic path' || { echo "FAIL: no event for the missing VF"; fail=1; }
+printf '%s\n' "$LAST_OUT" | grep -q '^guest ends on: the synthetic path$' || { echo "FAIL: the guest did not stay synthetic"; fail=1; }
+check "--scenario team-failover runs and ends ok" 0 --scenario team-failover --rate 20000
+printf '%s\n' "$LAST_OUT" | grep -q '^failovers: 1 ' || { echo "FAIL: team did not fail over exactly once"; fail=1; }
+check "--scenario team-failover --json" 0 --scenario team-failover --json --rate 20000
+printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["ok"] and j["failovers"]==1 and j["surviving_path_drops"]==0, j' || { echo "FAIL: team JSON"; fail=1; }
+check "--migrations without --scenario migrate is refused" 2 --migrations 2
+expect_err "--migrations" "--scenario migrate"
+check "--surprise with team-failover is refused" 2 --scenario team-failover --surprise
+check "--rate without --traffic or a failover scenario is refused" 2 --vfs 2 --rate 1000
+expect_err "--rate"
+check "--rate out of range for migrate is refused" 2 --scenario migrate --rate 10
+check "--busy-vfs 5 is refused" 2 --scenario migrate --busy-vfs 5
+check "--scenario migrate with --vfs is refused" 2 --scenario migrate --vfs 4
 exit $fail
