@@ -14,7 +14,9 @@
 
 namespace harness {
 
-void MempoolFree::operator()(rte_mempool* mp) const { rte_mempool_free(mp); }
+void MempoolFree::operator()(rte_mempool* mp) const {
+  if (owned) rte_mempool_free(mp);
+}
 
 std::expected<MempoolPtr, std::string> make_pktmbuf_pool(unsigned n, unsigned cache,
                                                          uint16_t data_room) {
@@ -60,10 +62,15 @@ std::expected<void, std::string> build_path(VfPort& p, const PortOptions& opts) 
       return std::unexpected(fmt::format("set_mtu({}): {}", opts.mtu, r.error()));
     }
   }
-  p.pool_size = opts.pool_size != 0 ? opts.pool_size : default_pool_size(opts);
-  auto mp = make_pktmbuf_pool(p.pool_size, opts.pool_cache, opts.data_room);
-  if (!mp) return std::unexpected(mp.error());
-  p.pool = std::move(*mp);
+  if (opts.shared_pool != nullptr) {
+    p.pool = MempoolPtr(opts.shared_pool, MempoolFree::borrowed());
+    p.pool_size = opts.shared_pool->size;
+  } else {
+    p.pool_size = opts.pool_size != 0 ? opts.pool_size : default_pool_size(opts);
+    auto mp = make_pktmbuf_pool(p.pool_size, opts.pool_cache, opts.data_room);
+    if (!mp) return std::unexpected(mp.error());
+    p.pool = std::move(*mp);
+  }
   auto m = dp::DmaMapping::map_mempool(p.fn->dma(), *p.pool);
   if (!m) return std::unexpected(fmt::format("mapping the pool: {}", m.error()));
   p.mapping = std::move(*m);

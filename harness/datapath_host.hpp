@@ -30,8 +30,10 @@ struct rte_mempool;
 
 namespace harness {
 
-/// rte_mempool_free as a deleter.
+/// rte_mempool_free as a deleter; a borrowed() one leaves the pool to its owner.
 struct MempoolFree {
+  static MempoolFree borrowed() { return MempoolFree{false}; }
+  bool owned = true;
   void operator()(rte_mempool* mp) const;
 };
 using MempoolPtr = std::unique_ptr<rte_mempool, MempoolFree>;
@@ -63,6 +65,12 @@ struct PortOptions {
   /// Data room of each mbuf after the headroom, in bytes. RX programs SRRCTL.BSIZEPKT from it
   /// (1 KiB units, at most 16 KiB); frames longer than one buffer are chained.
   uint16_t data_room = 2048;
+  /// A pool the caller owns and keeps for the port's life, instead of one the port makes: a
+  /// guest's own memory, which every VF it is given uses (and which a VF's removal does not
+  /// free). The port maps it into the function's DMA domain (it must not be mapped there
+  /// already) and fills its RX rings from it; pool_size, pool_cache and data_room are then
+  /// unused. Must hold the rings' mbufs besides what the caller keeps.
+  rte_mempool* shared_pool = nullptr;
   dp::RxQueueOptions rx;
   dp::TxQueueOptions tx;
 };

@@ -25,6 +25,11 @@ hal::Nanos from_ms(double v) { return hal::Nanos(static_cast<int64_t>(v * 1e6));
 constexpr const char* kMigrateOnly[] = {"--migrations", "--busy-vfs", "--surprise", "--ignore-revoke",
                                         "--precopy", "--pause", "--revoke-timeout"};
 
+std::string clock_text(bool realtime, hal::Nanos tick) {
+  return realtime ? std::string("real time: one thread polling everything, wall-clock figures")
+                  : fmt::format("simulated time, {:.0f} us steps", fo_us(tick));
+}
+
 std::string drops_text(const std::map<std::string, uint64_t>& m) {
   std::string s;
   for (const auto& [k, v] : m) s += fmt::format("{}{}={}", s.empty() ? "" : " ", k, v);
@@ -67,7 +72,7 @@ std::string report_tail(const hfo::ClusterLedger& l, bool drained, const std::st
   s += ledger_line(l, drained);
   if (!problems.empty()) s += "problems: " + problems + "\n";
   s += "events:\n" + notes_text(notes);
-  s += fmt::format("ran {:.3f} ms of simulated time in {:.2f} s\n", fo_ms(simulated), wall);
+  s += fmt::format("ran {:.3f} ms on the run's clock in {:.2f} s of wall time\n", fo_ms(simulated), wall);
   s += ok ? "result: ok\n" : "result: FAILED: " + why + "\n";
   return s;
 }
@@ -102,8 +107,12 @@ void add_failover_options(CLI::App& app, FailoverArgs& a) {
   app.add_option("--revoke-timeout", a.revoke_timeout_ms,
                  "migrate: milliseconds the host waits for the guest to release its VF")
       ->check(CLI::Range(1.0, 60000.0));
-  app.add_option("--tick", a.tick_us, "migrate, team-failover: simulated microseconds per step (1-1000)")
-      ->check(CLI::Range(1.0, 1000.0));
+  auto* tick = app.add_option("--tick", a.tick_us, "migrate, team-failover: simulated microseconds per step (1-1000)")
+                   ->check(CLI::Range(1.0, 1000.0));
+  app.add_flag("--realtime", a.realtime,
+               "migrate, team-failover: run on the machine's clock, one thread polling everything; "
+               "every time reported is wall-clock time")
+      ->excludes(tick);
 }
 
 std::string check_failover_options(const CLI::App& app, const std::string& scenario) {
@@ -113,6 +122,7 @@ std::string check_failover_options(const CLI::App& app, const std::string& scena
     if (app.count(o) != 0 && !migrate) return fmt::format("{}: with --scenario migrate only", o);
   }
   if (app.count("--tick") != 0 && !any) return "--tick: with --scenario migrate or team-failover only";
+  if (app.count("--realtime") != 0 && !any) return "--realtime: with --scenario migrate or team-failover only";
   return {};
 }
 
@@ -127,6 +137,7 @@ hfo::MigrationOptions migration_options(const FailoverArgs& a, uint64_t rate_pps
   o.pause = from_ms(a.pause_ms);
   o.revoke_timeout = from_ms(a.revoke_timeout_ms);
   o.tick = hal::Nanos(static_cast<int64_t>(a.tick_us * 1e3));
+  o.realtime = a.realtime;
   o.seed = seed;
   return o;
 }
@@ -135,6 +146,7 @@ hfo::TeamScenarioOptions team_options(const FailoverArgs& a, uint64_t rate_pps, 
   hfo::TeamScenarioOptions o;
   if (rate_pps != 0) o.rate_pps = rate_pps;
   o.tick = hal::Nanos(static_cast<int64_t>(a.tick_us * 1e3));
+  o.realtime = a.realtime;
   o.seed = seed;
   return o;
 }
@@ -181,9 +193,9 @@ bool team_ok(const hfo::TeamReport& r, std::string& why) {
 std::string format_migration(const hfo::MigrationReport& r) {
   const auto& o = r.opts;
   std::string s = fmt::format(
-      "Live migration (simulated time, {:.0f} us steps; {} probes/s each way; {} VFs per host, {} busy on B; "
-      "pre-copy {:.1f} ms, pause {:.1f} ms)\n",
-      fo_us(o.tick), o.rate_pps, o.vfs_per_host, o.busy_vfs_on_target, fo_ms(o.precopy), fo_ms(o.pause));
+      "Live migration ({}; {} probes/s each way; {} VFs per host, {} busy on B; pre-copy {:.1f} ms, pause {:.1f} ms)\n",
+      clock_text(o.realtime, o.tick), o.rate_pps, o.vfs_per_host, o.busy_vfs_on_target, fo_ms(o.precopy),
+      fo_ms(o.pause));
   s += fmt::format("{:<4} {:<6} {:<9} {:>12} {:>15} {:>18} {:>18} {:>15} {:>7}\n", "leg", "hosts", "removal",
                    "removal ms", "synthetic ms", "gap out us s/t", "gap in us s/t", "resume->out us", "VF");
   for (size_t i = 0; i < r.legs.size(); ++i) {
@@ -199,8 +211,8 @@ std::string format_migration(const hfo::MigrationReport& r) {
                    r.out.lost(), r.out.duplicates);
   s += fmt::format("partner -> guest: sent {}, received {}, lost {} (duplicates {})\n", r.in.sent, r.in.received,
                    r.in.lost(), r.in.duplicates);
-  s += fmt::format("switchover gap: {:.1f} us (largest over the legs; resolution {:.0f} us)\n",
-                   fo_us(r.switchover_gap()), fo_us(o.tick));
+  s += fmt::format("switchover gap: {:.1f} us (largest over the legs; {})\n", fo_us(r.switchover_gap()),
+                   o.realtime ? std::string("wall-clock") : fmt::format("resolution {:.0f} us", fo_us(o.tick)));
   s += fmt::format("guest ends on: {}\n", r.ended_on_vf ? "its VF" : "the synthetic path");
   std::string why;
   const bool ok = migration_ok(r, why);
@@ -214,7 +226,7 @@ nlohmann::json migration_json(const hfo::MigrationReport& r) {
                   {"vfs_per_host", o.vfs_per_host}, {"busy_vfs_on_target", o.busy_vfs_on_target},
                   {"surprise", o.surprise},         {"guest_ignores_revoke", o.guest_ignores_revoke},
                   {"precopy_ns", o.precopy.count()}, {"pause_ns", o.pause.count()},
-                  {"tick_ns", o.tick.count()},      {"seed", o.seed}};
+                  {"tick_ns", o.tick.count()},      {"realtime", o.realtime}, {"seed", o.seed}};
   j["legs"] = nlohmann::json::array();
   for (const auto& l : r.legs) {
     j["legs"].push_back({{"from", hfo::Cluster::host_name(l.from)},
@@ -243,9 +255,8 @@ nlohmann::json migration_json(const hfo::MigrationReport& r) {
 std::string format_team(const hfo::TeamReport& r) {
   const auto& o = r.opts;
   std::string s = fmt::format(
-      "Active-backup team failover (simulated time, {:.0f} us steps; {} probes/s each way; two VFs on two "
-      "NICs, one MAC; up delay {:.1f} ms)\n",
-      fo_us(o.tick), o.rate_pps, fo_ms(o.up_delay));
+      "Active-backup team failover ({}; {} probes/s each way; two VFs on two NICs, one MAC; up delay {:.1f} ms)\n",
+      clock_text(o.realtime, o.tick), o.rate_pps, fo_ms(o.up_delay));
   s += fmt::format("failover after the link went down: {}\n",
                    r.failed_over ? fmt::format("{:.1f} us", fo_us(r.failover_time)) : std::string("never"));
   s += fmt::format("failovers: {} (the wire came back after {:.1f} ms; member {} active at the end)\n", r.failovers,
@@ -266,7 +277,7 @@ nlohmann::json team_json(const hfo::TeamReport& r) {
   const auto& o = r.opts;
   j["options"] = {{"rate_pps", o.rate_pps},         {"before_ns", o.before.count()}, {"down_ns", o.down.count()},
                   {"after_ns", o.after.count()},    {"up_delay_ns", o.up_delay.count()},
-                  {"tick_ns", o.tick.count()},      {"seed", o.seed}};
+                  {"tick_ns", o.tick.count()},      {"realtime", o.realtime}, {"seed", o.seed}};
   j["failed_over"] = r.failed_over;
   j["failover_ns"] = r.failover_time.count();
   j["failovers"] = r.failovers;

@@ -28,10 +28,11 @@ struct FailoverArgs {
   double pause_ms = 0;
   double revoke_timeout_ms = 100;
   double tick_us = 10;
+  bool realtime = false;
 };
 
 /// Adds --migrations, --busy-vfs, --surprise, --ignore-revoke, --precopy, --pause,
-/// --revoke-timeout and --tick to `app`.
+/// --revoke-timeout, --tick and --realtime to `app`.
 void add_failover_options(CLI::App& app, FailoverArgs& args);
 /// After parsing: empty when the failover options given fit `scenario` (the migration's only
 /// with migrate, --tick with either, none without one), else the usage error.

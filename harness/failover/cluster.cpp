@@ -18,7 +18,7 @@ std::string cluster_nic_name(unsigned host, unsigned nic) { return fmt::format("
 
 struct Cluster::Nic {
   std::unique_ptr<sim::Device82599> dev;
-  std::unique_ptr<hal::SteppingWaiter> pf_waiter;
+  std::unique_ptr<hal::Waiter> pf_waiter;
   std::unique_ptr<pf::PfDriver> pf;
   unsigned tor_port = 0;
   std::vector<bool> busy;
@@ -41,10 +41,18 @@ class Cluster::GuestWaiter final : public hal::Waiter {
     const bool was = c_.in_wait_;
     c_.in_wait_ = true;
     hal::Nanos left = std::max(hint, kMinPause);
-    while (left > hal::Nanos::zero()) {
-      const hal::Nanos dt = std::min(left, c_.opts_.tick);
-      c_.tick(dt);
-      left -= dt;
+    if (c_.opts_.realtime) {
+      // Time passes by itself: poll the world until it has.
+      const hal::Nanos end = c_.clock_->now() + left;
+      do {
+        c_.tick(c_.opts_.tick);
+      } while (c_.clock_->now() < end);
+    } else {
+      while (left > hal::Nanos::zero()) {
+        const hal::Nanos dt = std::min(left, c_.opts_.tick);
+        c_.tick(dt);
+        left -= dt;
+      }
     }
     c_.in_wait_ = was;
   }
@@ -65,7 +73,10 @@ int64_t ClusterLedger::unaccounted() const {
 
 std::string Cluster::host_name(unsigned host) { return std::string(1, static_cast<char>('A' + host)); }
 
-Cluster::Cluster(const ClusterOptions& opts) : opts_(opts) {}
+Cluster::Cluster(const ClusterOptions& opts) : opts_(opts) {
+  if (opts_.realtime) clock_ = &real_;
+  start_ = clock_->now();
+}
 
 Cluster::~Cluster() {
   // The guest first (its VF ports use the devices' functions), then the hosts (switch, PF,
@@ -97,12 +108,17 @@ std::expected<void, std::string> Cluster::build() {
       auto nic = std::make_unique<Nic>();
       const std::string name = cluster_nic_name(h, n);
       nic->dev = sim::Device82599::create(sim::DeviceConfig{
-          .name = name, .bus = static_cast<uint8_t>(1 + h * 2 + n), .link_up = true, .clock = &clock_});
+          .name = name, .bus = static_cast<uint8_t>(1 + h * 2 + n), .link_up = true, .clock = clock_});
       nic->dev->set_wire(tor_.add_device_port(name, nic->tor_port));
-      nic->pf_waiter = std::make_unique<hal::SteppingWaiter>(clock_, nullptr);
+      // The PF waits only on its device (bring-up): stepped, that is moving the clock.
+      if (opts_.realtime) {
+        nic->pf_waiter = std::make_unique<hal::SpinWaiter>();
+      } else {
+        nic->pf_waiter = std::make_unique<hal::SteppingWaiter>(manual_, nullptr);
+      }
       pf::PfOptions po;
       po.mac = hal::MacAddr({0x02, 0x00, 0x00, 0x00, static_cast<uint8_t>(h), static_cast<uint8_t>(n + 1)});
-      nic->pf = std::make_unique<pf::PfDriver>(nic->dev->pf(), clock_, *nic->pf_waiter, po);
+      nic->pf = std::make_unique<pf::PfDriver>(nic->dev->pf(), *clock_, *nic->pf_waiter, po);
       if (auto r = nic->pf->init(); !r) return std::unexpected(fmt::format("{}: PF init: {}", name, r.error().reason));
       if (auto r = nic->pf->set_num_vfs(opts_.vfs_per_nic); !r) {
         return std::unexpected(fmt::format("{}: enable VFs: {}", name, r.error().reason));
@@ -116,10 +132,10 @@ std::expected<void, std::string> Cluster::build() {
     hosts_.push_back(std::move(host));
   }
   partner_port_ = tor_.add_station_port("partner");
-  partner_ = std::make_unique<Partner>(tor_, partner_port_, kPartnerMac, opts_.guest.mac, opts_.rate_pps, clock_);
+  partner_ = std::make_unique<Partner>(tor_, partner_port_, kPartnerMac, opts_.guest.mac, opts_.rate_pps, *clock_);
   GuestVmOptions go = opts_.guest;
   go.rate_pps = opts_.rate_pps;
-  auto vm = GuestVm::create(go, clock_, kPartnerMac);
+  auto vm = GuestVm::create(go, *clock_, kPartnerMac);
   if (!vm) return std::unexpected(vm.error());
   vm_ = std::move(*vm);
   set_traffic(false);
@@ -135,10 +151,10 @@ sim::Device82599& Cluster::device(unsigned host, unsigned n) { return *nic(host,
 HostSwitch& Cluster::host_switch(unsigned host) { return *hosts_.at(host)->sw; }
 unsigned Cluster::tor_port(unsigned host, unsigned n) const { return nic(host, n).tor_port; }
 
-void Cluster::note(std::string text) { notes_.push_back(Note{clock_.now(), std::move(text)}); }
+void Cluster::note(std::string text) { notes_.push_back(Note{elapsed(), std::move(text)}); }
 
 void Cluster::tick(hal::Nanos dt) {
-  clock_.advance(dt);
+  if (!opts_.realtime) manual_.advance(dt);
   for (auto& h : hosts_) {
     for (auto& n : h->nics) n->pf->service_once();
   }
@@ -173,14 +189,14 @@ void Cluster::step() {
 }
 
 void Cluster::run_for(hal::Nanos d) {
-  const hal::Nanos end = clock_.now() + d;
-  while (clock_.now() < end) step();
+  const hal::Nanos end = clock_->now() + d;
+  while (clock_->now() < end) step();
 }
 
 bool Cluster::run_until(const std::function<bool()>& done, hal::Nanos limit) {
-  const hal::Nanos end = clock_.now() + limit;
+  const hal::Nanos end = clock_->now() + limit;
   while (!done()) {
-    if (clock_.now() >= end) return false;
+    if (clock_->now() >= end) return false;
     step();
   }
   return true;
@@ -239,10 +255,11 @@ std::expected<VfLocation, std::string> Cluster::hotplug_vf(unsigned host, unsign
   po.driver.mac_seed = opts_.seed * 1000 + host * 100 + n * 40 + v->value();
   po.ring_size = opts_.vf_ring;
   po.tx.head_writeback = true;  // so a ring's close() counts exactly what the device never sent
+  po.shared_pool = vm_->pool();  // the guest's memory: nothing to allocate or free per VF
   note(fmt::format("host {}: VF {}.{} hot-plugged into the guest (admin MAC {})", host_name(host), n, v->value(),
                    vm_->mac()));
   in_wait_ = true;
-  auto port = VfPort::open(**fn, clock_, *waiter_, po);
+  auto port = VfPort::open(**fn, *clock_, *waiter_, po);
   in_wait_ = false;
   if (!port) return give_back(fmt::format("host {}: VF {}: guest probe: {}", host_name(host), v->value(), port.error()));
   auto gv = std::make_unique<GuestVf>();
@@ -250,7 +267,7 @@ std::expected<VfLocation, std::string> Cluster::hotplug_vf(unsigned host, unsign
   gv->nic = n;
   gv->vf = *v;
   gv->port = std::move(*port);
-  if (auto r = vm_->plug_vf(std::move(gv)); !r) return give_back(r.error());
+  vm_->plug_vf(std::move(gv));
   note(fmt::format("guest: VF {}{}.{} probed", host_name(host), n, v->value()));
   return where;
 }

@@ -52,6 +52,11 @@ struct ClusterOptions {
   unsigned vfs_per_nic = 4;    ///< 1..31
   /// Simulated time per tick: the resolution of every time the scenarios report.
   hal::Nanos tick = 10us;
+  /// Real time instead of the stepped clock: the one thread polls everything as fast as it
+  /// can, the devices, drivers and senders run on the machine's steady clock, and every time
+  /// reported is wall-clock time on this machine (the benchmark's mode). `tick` is then
+  /// unused. Not deterministic: tests step.
+  bool realtime = false;
   /// Probes per second each way (guest -> partner, partner -> guest).
   uint64_t rate_pps = 100000;
   /// Descriptors of each VF queue.
@@ -90,6 +95,8 @@ class Cluster {
   Cluster& operator=(const Cluster&) = delete;
 
   // ---- Time.
+  /// Time since the cluster was built (on its clock).
+  hal::Nanos elapsed() const { return clock_->now() - start_; }
   /// One tick (see the header comment), then the guest's VF drivers' upkeep.
   void step();
   void run_for(hal::Nanos d);
@@ -137,7 +144,8 @@ class Cluster {
   std::string check() const;
 
   // ---- Parts.
-  hal::ManualClock& clock() { return clock_; }
+  /// The cluster's clock: stepped, or the steady clock with `realtime`.
+  hal::Clock& clock() { return *clock_; }
   GuestVm& guest() { return *vm_; }
   Partner& partner() { return *partner_; }
   fabric::TorSwitch& tor() { return tor_; }
@@ -152,7 +160,7 @@ class Cluster {
 
   /// Timestamped notes of what the rig did and saw (the scenarios' event list).
   struct Note {
-    hal::Nanos at;
+    hal::Nanos at;  ///< elapsed() when noted
     std::string text;
   };
   void note(std::string text);
@@ -172,7 +180,10 @@ class Cluster {
   const Nic& nic(unsigned host, unsigned n) const;
 
   ClusterOptions opts_;
-  hal::ManualClock clock_;
+  hal::ManualClock manual_;
+  hal::RealClock real_;
+  hal::Clock* clock_ = &manual_;
+  hal::Nanos start_{};
   fabric::TorSwitch tor_;
   std::vector<std::unique_ptr<Host>> hosts_;
   std::unique_ptr<Partner> partner_;

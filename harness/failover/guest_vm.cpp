@@ -12,8 +12,9 @@
 namespace harness::failover {
 
 namespace {
-// The guest's pool holds its frames in flight: the channel's two rings (1024 each by default),
-// a burst held, and the frames the VF rings hold while the guest sends through them.
+// The guest's memory: its frames in flight (the channel's two rings, 1024 each by default, a
+// burst held) and the receive rings of every VF it has (two of 512 for a team), each filled
+// from it, plus what the VF TX rings hold.
 constexpr unsigned kGuestPoolSize = 16383;
 constexpr uint64_t kGuestMaxBurstNs = 1'000'000;
 }  // namespace
@@ -61,15 +62,11 @@ void GuestVm::set_sending(bool on) {
   sending_ = on;
 }
 
-std::expected<void, std::string> GuestVm::plug_vf(std::unique_ptr<GuestVf> vf) {
-  auto m = dp::DmaMapping::map_mempool(vf->port->fn->dma(), *pool_);
-  if (!m) return std::unexpected(fmt::format("vf {}: mapping the guest's memory: {}", vf->vf.value(), dp::to_string(m.error())));
-  vf->tx_mapping = std::move(*m);
+void GuestVm::plug_vf(std::unique_ptr<GuestVf> vf) {
   vf->resets_seen = vf->port->drv->counters().resets;
   if (nic_) nic_->attach_vf(*vf->port);
   if (team_) team_->add_member(*vf->port);
   vfs_.push_back(std::move(vf));
-  return {};
 }
 
 VfRingCounts GuestVm::close_rings(GuestVf& vf, bool device_alive) {
@@ -89,7 +86,6 @@ VfRingCounts GuestVm::unplug_vf(size_t i, bool device_alive) {
   GuestVf& vf = *vfs_.at(i);
   if (nic_ && nic_->vf() == vf.port.get()) nic_->detach_vf();
   const VfRingCounts n = close_rings(vf, device_alive);
-  vf.tx_mapping.reset();
   vfs_.erase(vfs_.begin() + static_cast<std::ptrdiff_t>(i));
   return n;
 }

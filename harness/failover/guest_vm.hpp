@@ -50,9 +50,9 @@ struct GuestVmOptions {
 struct GuestVf {
   unsigned host = 0, nic = 0;
   hal::VfId vf{0};
+  /// Built on the guest's pool (PortOptions::shared_pool): the VF receives into the guest's
+  /// memory and sends the guest's frames from it.
   std::unique_ptr<VfPort> port;
-  /// The guest's pool mapped into the VF's DMA domain (the VF sends the guest's frames).
-  dp::DmaMapping tx_mapping;
   uint64_t resets_seen = 0;
 };
 
@@ -84,8 +84,8 @@ class GuestVm {
 
   /// The guest's VFs, in the order they were plugged in.
   std::vector<std::unique_ptr<GuestVf>>& vfs() { return vfs_; }
-  /// Hands a probed VF to the interface (its tx mapping made here). Errors: the mapping.
-  std::expected<void, std::string> plug_vf(std::unique_ptr<GuestVf> vf);
+  /// Hands a VF probed on pool() (PortOptions::shared_pool) to the interface.
+  void plug_vf(std::unique_ptr<GuestVf> vf);
   /// Takes VF `i` out of the interface and closes its rings, counting what they held
   /// (`device_alive` false: the function was reset under the guest, touch no register), then
   /// destroys it (driver included).

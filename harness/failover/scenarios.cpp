@@ -124,6 +124,7 @@ MigrationReport run_migration(const MigrationOptions& o) {
   co.hosts = 2;
   co.vfs_per_nic = o.vfs_per_host;
   co.tick = o.tick;
+  co.realtime = o.realtime;
   co.rate_pps = o.rate_pps;
   co.seed = o.seed;
   co.guest.ignore_revoke = o.guest_ignores_revoke;
@@ -159,7 +160,7 @@ MigrationReport run_migration(const MigrationOptions& o) {
   rep.ledger = c.ledger();
   rep.problems += c.check();
   rep.notes = c.notes();
-  rep.simulated = c.clock().now();
+  rep.simulated = c.elapsed();
   rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return rep;
 }
@@ -174,6 +175,7 @@ TeamReport run_team_failover(const TeamScenarioOptions& o) {
   co.nics_per_host = 2;
   co.vfs_per_nic = 2;
   co.tick = o.tick;
+  co.realtime = o.realtime;
   co.rate_pps = o.rate_pps;
   co.seed = o.seed;
   co.guest.nic = GuestNic::kTeam;
@@ -235,7 +237,7 @@ TeamReport run_team_failover(const TeamScenarioOptions& o) {
   rep.failed_path_drops = path_drops("A0/", failed_port) - failed0;
   rep.problems += c.check();
   rep.notes = c.notes();
-  rep.simulated = c.clock().now();
+  rep.simulated = c.elapsed();
   rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return rep;
 }

@@ -37,6 +37,8 @@ struct MigrationOptions {
   /// Traffic before the first migration and after each (once the guest is on a VF again).
   hal::Nanos settle = std::chrono::milliseconds(20);
   hal::Nanos tick = std::chrono::microseconds(10);
+  /// Run on the machine's clock (ClusterOptions::realtime): every time is wall-clock time.
+  bool realtime = false;
   uint64_t seed = 1;
 };
 
@@ -83,6 +85,7 @@ struct MigrationReport {
   bool drained = false;
   bool ended_on_vf = false;
   std::vector<Cluster::Note> notes;
+  /// The run's length on its clock (simulated, or real with `realtime`).
   hal::Nanos simulated{};
   double wall_seconds = 0;
   /// The largest switchover gap over the legs.
@@ -102,6 +105,8 @@ struct TeamScenarioOptions {
   /// The team's updelay.
   hal::Nanos up_delay = std::chrono::milliseconds(10);
   hal::Nanos tick = std::chrono::microseconds(10);
+  /// As MigrationOptions::realtime.
+  bool realtime = false;
   uint64_t seed = 1;
 };
 
