@@ -50,6 +50,9 @@ nlohmann::json vf_detail(const pf::PfDriver& pf, const sim::Device82599& dev, ha
         {"vlan", v.vlan},
         {"qos", v.qos},
         {"spoofchk", v.spoofchk},
+        // Held off while the VF's entry delivers a host MAC to the default pool, whatever
+        // spoofchk says (docs/switch.md "Why the MAC anti-spoof bit is lifted").
+        {"mac_antispoof_lifted", v.mac_antispoof_lifted},
         {"trust", v.trusted},
         {"rss_query", v.rss_query},
         {"link_state", pf::to_string(v.link_state)},

@@ -134,8 +134,18 @@ Eal::Eal(Eal&& other) noexcept
       runtime_dir_(std::move(other.runtime_dir_)),
       owner_(std::exchange(other.owner_, false)) {}
 
+namespace {
+std::atomic<bool> g_late_intr_release{false};
+// Long enough for the interrupt thread to finish a pass over its sources: it runs callbacks
+// only, none of which blocks.
+constexpr useconds_t kLateIntrReleaseWaitUs = 20000;
+}  // namespace
+
+void note_late_interrupt_release() { g_late_intr_release.store(true, std::memory_order_relaxed); }
+
 Eal::~Eal() {
   if (!owner_) return;
+  if (g_late_intr_release.load(std::memory_order_relaxed)) ::usleep(kLateIntrReleaseWaitUs);
   // rte_eal_cleanup releases the heap, memseg lists, the interrupt thread's resources and
   // DPDK's saved copies of the arguments. It leaves the runtime directory behind; with
   // --no-shconf it is empty then, and rmdir removes only an empty directory.

@@ -65,9 +65,15 @@ std::expected<void, Refusal> PfDriver::set_vf_mac(hal::VfId vf, hal::MacAddr mac
   VfState& s = c.vf(vf);
   s.mac = mac;
   s.admin_mac = !mac.is_zero();
+  s.admin_set_mac = mac;
   c.rar.set_primary(vf, mac);
   if (mac.is_zero()) {
     c.log(vf, EventCode::kAdminMac, "VF {} admin MAC cleared: the VF picks its own", vf.value());
+  } else if (c.rar.is_host(mac)) {
+    c.log(vf, EventCode::kAdminMac,
+          "VF {} MAC set to {} (the VF sees it at its next reset), paired: a host MAC, its "
+          "frames go to the default pool {} until remove_host_mac",
+          vf.value(), MacFmt{mac}, c.pf_pool());
   } else {
     c.log(vf, EventCode::kAdminMac, "VF {} MAC set to {} (the VF sees it at its next reset)",
           vf.value(), MacFmt{mac});

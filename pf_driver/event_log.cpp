@@ -42,6 +42,8 @@ std::string_view to_string(EventCode c) {
     case EventCode::kPfStopped: return "pf-stopped";
     case EventCode::kHostMacAdd: return "host-mac-add";
     case EventCode::kHostMacDel: return "host-mac-del";
+    case EventCode::kMacAntispoofLifted: return "mac-antispoof-lifted";
+    case EventCode::kMacAntispoofRestored: return "mac-antispoof-restored";
   }
   return "unknown-event";
 }

@@ -55,6 +55,8 @@ enum class EventCode : uint16_t {
   kPfStopped = 34,             ///< stop(): VFs disabled, RX/TX off, laser off
   kHostMacAdd = 35,            ///< add_host_mac: a MAC is delivered to the default pool
   kHostMacDel = 36,            ///< remove_host_mac: a host MAC's delivery given back
+  kMacAntispoofLifted = 37,    ///< a VF's MAC anti-spoof lifted: its entry delivers to the host
+  kMacAntispoofRestored = 38,  ///< that lift ended: the spoofchk setting applies again
 };
 
 std::string_view to_string(EventCode c);

@@ -30,18 +30,29 @@ std::expected<void, Refusal> PfDriver::add_host_mac(hal::MacAddr mac) {
                             "it is the PF's own MAC (RAR 0 delivers it to the host already)");
   }
   if (c.rar.is_host(mac)) return {};  // nothing changes, nothing to record
+  // Only the administrator pairs a VF with a host MAC (VfState::pairs_with): a MAC a VF chose
+  // itself may be a victim's it copied off the wire, and taking it over would hand that VF
+  // the victim's frames once they go back to "the VF".
+  const std::optional<hal::VfId> holder = c.rar.holder(mac);
+  if (holder && !c.vf(*holder).pairs_with(mac)) {
+    return host_mac_refusal(
+        c, "add", mac, ErrorCode::kBusy,
+        fmt::format("VF {} uses {} as its own MAC; set_vf_mac first", holder->value(),
+                    MacFmt{mac}));
+  }
   const auto spare = c.rar.add_host(mac, c.num_vfs);
   if (!spare) {
     return host_mac_refusal(
         c, "add", mac, ErrorCode::kNoSpace,
-        fmt::format("no spare RAR entry left in 1..{} (macvlans and host MACs use them)",
-                    RarTable::last_spare(c.num_vfs)));
+        fmt::format("no spare RAR entry left in 1..{} ({} kept for host MACs, all taken; "
+                    "macvlans and host MACs share the rest)",
+                    RarTable::last_spare(c.num_vfs), c.rar.host_entries()));
   }
-  if (const auto vf = c.rar.host_holder(mac)) {
-    c.log(vf, EventCode::kHostMacAdd,
-          "host MAC {} delivered to the default pool {}: taken from VF {} (which keeps it as "
-          "its MAC), spare RAR {} reserved",
-          MacFmt{mac}, c.pf_pool(), vf->value(), *spare);
+  if (holder) {
+    c.log(holder, EventCode::kHostMacAdd,
+          "host MAC {} delivered to the default pool {}: taken from VF {}'s entry (its admin "
+          "MAC), MAC anti-spoof lifted for VF {}; spare RAR {} reserved",
+          MacFmt{mac}, c.pf_pool(), holder->value(), holder->value(), *spare);
   } else {
     c.log(std::nullopt, EventCode::kHostMacAdd,
           "host MAC {} delivered to the default pool {} by spare RAR {}", MacFmt{mac},

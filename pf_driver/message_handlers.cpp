@@ -26,11 +26,11 @@ std::expected<Req, Nack> decode(const mbx::Message& req) {
   return *r;
 }
 
-/// A host MAC belongs to the guest the host pairs it with: a VF may ask for it only when it is
-/// the VF's MAC already (the administrator's pairing through set_vf_mac, or the VF's own MAC
-/// when the host took it over), never to take another guest's.
+/// A host MAC belongs to the guest the host pairs it with: a VF may ask for it only when the
+/// administrator gave the VF that MAC (set_vf_mac; VfState::pairs_with), never to take
+/// another guest's, not even one it had chosen itself before the host added it.
 bool host_mac_not_its_own(const PfCore& c, const VfState& s, const hal::MacAddr& mac) {
-  return c.rar.is_host(mac) && mac != s.mac;
+  return c.rar.is_host(mac) && !s.pairs_with(mac);
 }
 
 /// Copies an encoded reply into `reply` (word 0 is rewritten by the service).
@@ -140,9 +140,12 @@ HandlerResult handle_set_macvlan(PfCore& c, hal::VfId vf, const mbx::Message& re
       return refuse(EventCode::kRequestRefused, "MAC {} is in use by another function",
                     MacFmt{r->mac});
     }
-    if (host_mac_not_its_own(c, s, r->mac)) {
+    // Never as a filter, not even the VF's own paired MAC: a macvlan outlives the primary
+    // MAC it copies, and would keep the host's delivery and the lifted MAC anti-spoof check
+    // after the VF moved its primary MAC away.
+    if (c.rar.is_host(r->mac)) {
       return refuse(EventCode::kRequestRefused,
-                    "MAC filter {}: a host MAC (a guest's failover MAC), not this VF's",
+                    "MAC filter {}: a host MAC (a guest's failover MAC) is never a VF's filter",
                     MacFmt{r->mac});
     }
     // A VF that receives on several MACs also sends from them: anti-spoof would drop its

@@ -102,6 +102,12 @@ struct PfOptions {
   hal::Nanos reset_timeout = std::chrono::milliseconds(100);
   /// Per-VF mailbox rate limit and what happens to a VF that floods (MailboxFloodPolicy).
   MailboxFloodPolicy mailbox_flood;
+  /// Spare RAR entries kept for host MACs (PfDriver::add_host_mac): entries 1..this are never
+  /// handed to a VF's SET_MACVLAN, so a guest migrating in finds an entry for its MAC however
+  /// many macvlans the VFs asked for (Linux keeps 15 for the PF's own unicast addresses,
+  /// IXGBE_MAX_PF_MACVLANS). Host MACs beyond these take free spares shared with macvlans.
+  /// 0..64: 63 VFs leave 64 spare entries (init() refuses more with kInvalidArgument).
+  unsigned host_mac_entries = 15;
 };
 
 enum class PolicyVerdict { kProceed, kRefuse };

@@ -84,6 +84,10 @@ struct PfCore {
     return mac_user_other_than(mac, vf).has_value();
   }
 
+  /// RarTable's lift listener: records kMacAntispoofLifted / kMacAntispoofRestored for `vf`,
+  /// never left out for the VF's event budget (they report on the administrator's pairing).
+  void report_lift(hal::VfId vf, bool lifted);
+
   /// Records an event stamped with the driver's clock.
   template <typename... Args>
   const Event& log(std::optional<hal::VfId> v, EventCode code, fmt::format_string<Args...> f,

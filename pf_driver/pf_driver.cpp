@@ -38,6 +38,15 @@ std::expected<void, Refusal> PfDriver::validate_options() const {
                                    fmt::format("PfOptions::mac {} is not a unicast address",
                                                MacFmt{c.opts.mac})});
   }
+  // The kept entries must fit below the VF entries with the most VFs this driver enables.
+  if (const unsigned most = RarTable::last_spare(hal::ixgbe::kMaxVfsDriver);
+      c.opts.host_mac_entries > most) {
+    return std::unexpected(Refusal{
+        ErrorCode::kInvalidArgument,
+        fmt::format("PfOptions::host_mac_entries {}: at most {} ({} VFs leave {} spare RAR "
+                    "entries)",
+                    c.opts.host_mac_entries, most, hal::ixgbe::kMaxVfsDriver, most)});
+  }
   return {};
 }
 
@@ -282,10 +291,12 @@ void PfDriver::disable_vfs() {
 void PfDriver::program_vfs_after_reset(std::span<const bool> had_filter) {
   PfCore& c = *c_;
   const unsigned n = c.num_vfs;
-  program_vt(c.bar0, c.layout, n);
   // The PF's pool: its MAC (RAR 0 via MPSAR), untagged and VLAN 0 traffic, broadcast and
-  // MTA multicast.
+  // MTA multicast. RAR 0 and the host MACs' entries name the new default pool before VT mode
+  // turns on with it (while VT is off no pool map is read): never VT on with DEF_PL = n
+  // while they still name pool 0, which is VF 0's now.
   c.rar.set_pf(c.pf_mac, c.pf_pool());
+  program_vt(c.bar0, c.layout, n);
   (void)c.vlans.add(0, c.pf_pool());  // the table was just cleared: cannot be full
   c.bar0.write(reg::VMOLR(c.pf_pool()), reg::vmolr::kAupe | reg::vmolr::kBam | reg::vmolr::kRompe);
   // RSS inside the pool (MRQC VMDq + RSS): PSRTYPE.RQPL = log2(queues per pool) lets the hash
@@ -406,6 +417,7 @@ VfInfo PfDriver::vf_info(hal::VfId vf) const {
   info.mac = s.mac;
   info.admin_mac = s.admin_mac;
   info.rx_to_host = !s.mac.is_zero() && c.rar.is_host(s.mac);
+  info.mac_antispoof_lifted = c.rar.antispoof_lifted(vf);
   info.vlan = s.vlan;
   info.qos = s.qos;
   info.spoofchk = s.spoofchk;

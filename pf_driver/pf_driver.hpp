@@ -59,7 +59,7 @@ class PfDriver {
   /// when already up is reset(); after stop() it brings the PF up again.
   /// Errors: kInvalidArgument (MTU out of 68..9710, a PfOptions::mac that is not unicast, no
   /// valid PF MAC, a mailbox flood policy MailboxFloodPolicy::validate() refuses: the reason is
-  /// its text), kBusy (VFs left enabled that cannot be disabled), kNotSupported (not an SFP+
+  /// its text, PfOptions::host_mac_entries above 64), kBusy (VFs left enabled that cannot be disabled), kNotSupported (not an SFP+
   /// SFI port, LESM firmware), kTimeout (a hardware wait ran out, or PCIe transactions stayed
   /// pending; the reason names the step), kNoDevice (the device reads all-ones).
   std::expected<void, Refusal> init();
@@ -122,30 +122,41 @@ class PfDriver {
 
   /// The host's software switch takes delivery of unicast `mac` on the default pool, as
   /// `bridge fdb add MAC dev PF self` does on Linux ixgbe: the failover pairing of a guest's
-  /// synthetic NIC (standby) with its VF (primary), sharing one MAC. When a VF's RAR entry
-  /// (its primary MAC or a macvlan) holds `mac`, that entry's pool map (MPSAR) moves to the
-  /// default pool: the VF keeps its MAC (vf_info() shows it, with rx_to_host) but receives
-  /// nothing for it until remove_host_mac(). It can still send from it: MAC anti-spoof reads
-  /// the pool maps (the source MAC must be in an entry naming the VF's pool), so the VF's MAC
-  /// check (PFVFSPOOF MAC bit) is lifted while its entry delivers to the host, and put back
-  /// after; VLAN anti-spoof and the spoofchk setting are unchanged. Otherwise a spare RAR
-  /// entry maps `mac` to the default pool. A spare entry is reserved for each host MAC either
-  /// way, so the delivery survives the VF's FLR or MAC change without a free entry being
-  /// needed then: while a VF entry holds the MAC the spare is invalid, when the entry goes the
-  /// spare goes valid first. A VF entry that comes to hold it (VF_RESET with it as admin MAC,
-  /// SET_MAC_ADDR, SET_MACVLAN) maps it to the default pool too. Pairing: set_vf_mac() may
-  /// give a VF a host MAC; a VF's own SET_MAC_ADDR or SET_MACVLAN for a host MAC that is not
-  /// its MAC already is NACKed. Host MACs survive reset() and set_num_vfs() (the default pool
-  /// moves with the VF count: 0 with SR-IOV off). stop() keeps them in software (RX is off,
-  /// so nothing is delivered) and init() after it programs them again, as Linux keeps a
-  /// netdev's unicast list across down/up. Adding a MAC that is already a host MAC succeeds
-  /// and changes nothing (no event). Records kHostMacAdd, or kAdminRefused on a refusal.
-  /// Errors: kNotInitialized; kInvalidArgument (not unicast, or the PF's own MAC); kNoSpace
-  /// (no spare RAR entry left: 127 - num_vfs() spares are shared with the VFs' macvlans).
+  /// synthetic NIC (standby) with its VF (primary), sharing one MAC. Only the administrator
+  /// pairs: a VF whose RAR entry holds `mac` must have it as its admin MAC (set_vf_mac), else
+  /// kBusy (a MAC a VF chose itself may be another guest's, copied off the wire). The paired
+  /// VF's entries holding `mac` have their pool map (MPSAR) moved to the default pool: the VF
+  /// keeps its MAC (vf_info() shows it, with rx_to_host) but receives nothing for it until
+  /// remove_host_mac(). It can still send from it: MAC anti-spoof reads the pool maps (the
+  /// source MAC must be in an entry naming the VF's pool), so the VF's MAC check (PFVFSPOOF
+  /// MAC bit) is lifted while its entry delivers to the host, and put back after; meanwhile
+  /// the VF may send from any source MAC. Each lift and each end of one is recorded
+  /// (kMacAntispoofLifted, kMacAntispoofRestored) and shown (VfInfo::mac_antispoof_lifted);
+  /// VLAN anti-spoof and the spoofchk setting are unchanged. With no VF entry holding `mac`,
+  /// a spare RAR entry maps it to the default pool. A spare entry is reserved for each host
+  /// MAC either way, so the delivery survives the VF's FLR or MAC change without a free entry
+  /// being needed then: while a VF entry holds the MAC the spare is invalid, when the entry
+  /// goes the spare goes valid first. Spares come from the PfOptions::host_mac_entries block
+  /// first (never given to macvlans), then from those shared with macvlans. A VF entry that
+  /// comes to hold it (VF_RESET with it as admin MAC, set_vf_mac, SET_MAC_ADDR of the admin
+  /// MAC) maps it to the default pool too. A VF's own SET_MAC_ADDR for a host MAC that is not
+  /// its admin MAC is NACKed, SET_MACVLAN for any host MAC too; a VF-chosen MAC that became a
+  /// host MAC while the VF's filter was down is not programmed back at its VF_RESET
+  /// (kMacInUse). Host MACs survive reset() and set_num_vfs() (the default pool moves with
+  /// the VF count: 0 with SR-IOV off). stop() keeps them in software (RX is off, so nothing is
+  /// delivered) and init() after it programs them again, as Linux keeps a netdev's unicast
+  /// list across down/up. Adding a MAC that is already a host MAC succeeds and changes
+  /// nothing (no event). Records kHostMacAdd (naming the VF whose check it lifted), or
+  /// kAdminRefused on a refusal.
+  /// Errors: kNotInitialized; kInvalidArgument (not unicast, or the PF's own MAC); kBusy (a
+  /// VF's entry holds `mac` and it is not that VF's admin MAC: set_vf_mac first); kNoSpace
+  /// (no spare RAR entry left of the 127 - num_vfs(): the host_mac_entries block is full and
+  /// the VFs' macvlans took the rest).
   std::expected<void, Refusal> add_host_mac(hal::MacAddr mac);
   /// Gives `mac`'s delivery back: to the VF whose RAR entry holds it (its MPSAR back to the
-  /// VF's pool, then its MAC anti-spoof back to the spoofchk setting), or to nobody (the
-  /// spare entry is freed). Records kHostMacDel, or kAdminRefused on a refusal.
+  /// VF's pool, then its MAC anti-spoof back to the spoofchk setting: kMacAntispoofRestored),
+  /// or to nobody (the spare entry is freed). Records kHostMacDel, or kAdminRefused on a
+  /// refusal.
   /// Errors: kNotInitialized; kInvalidArgument (not a host MAC).
   std::expected<void, Refusal> remove_host_mac(hal::MacAddr mac);
   /// The host MACs, in the order they were added.
@@ -158,7 +169,8 @@ class PfDriver {
   /// VF's next reset, as in Linux. An admin MAC stays reserved for its VF, also while an FLR
   /// has its filter down. A host MAC is allowed (no other function uses it: the host's spare
   /// entry is nobody's): that is how the host pairs a VF with a guest's synthetic port; the
-  /// VF's entry then delivers to the default pool until remove_host_mac().
+  /// VF's entry then delivers to the default pool until remove_host_mac(), and only an
+  /// admin MAC is ever paired (add_host_mac refuses a VF-chosen one).
   /// Errors: kInvalidArgument (multicast), kBusy (another function uses
   /// that MAC, or it is another VF's admin MAC).
   std::expected<void, Refusal> set_vf_mac(hal::VfId vf, hal::MacAddr mac);

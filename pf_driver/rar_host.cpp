@@ -71,12 +71,22 @@ std::optional<unsigned> RarTable::host_spare(const hal::MacAddr& mac) const {
   return std::nullopt;
 }
 
-std::optional<hal::VfId> RarTable::host_holder(const hal::MacAddr& mac) const {
-  if (!is_host(mac)) return std::nullopt;
+std::optional<hal::VfId> RarTable::holder(const hal::MacAddr& mac) const {
   for (unsigned i = 1; i < kSize; ++i) {
     const Entry& e = e_[i];
     if (e.valid && !e.host && e.owner >= 0 && e.mac == mac) {
       return hal::VfId(static_cast<unsigned>(e.owner));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<hal::MacAddr> RarTable::host_mac_of(hal::VfId vf) const {
+  if (hosts_.empty()) return std::nullopt;
+  for (unsigned i = 1; i < kSize; ++i) {
+    const Entry& e = e_[i];
+    if (e.valid && !e.host && e.owner == static_cast<int>(vf.value()) && is_host(e.mac)) {
+      return e.mac;
     }
   }
   return std::nullopt;
@@ -122,6 +132,11 @@ unsigned RarTable::pool_for(int owner, const hal::MacAddr& mac) const {
   return owner < 0 || is_host(mac) ? host_pool_ : static_cast<unsigned>(owner);
 }
 
+void RarTable::lift_ahead() {
+  if (hosts_.empty()) return;
+  apply_lifts(lifted_ | vfs_to_host());
+}
+
 void RarTable::cover_host(const hal::MacAddr& mac) {
   const auto spare = host_spare(mac);
   if (!spare || e_[*spare].valid) return;
@@ -160,11 +175,16 @@ uint64_t RarTable::vfs_to_host() const {
 
 void RarTable::sync_antispoof() {
   if (hosts_.empty() && lifted_ == 0) return;  // the common case: no host MACs, nothing to do
-  const uint64_t want = vfs_to_host();
+  apply_lifts(vfs_to_host());
+}
+
+void RarTable::apply_lifts(uint64_t want) {
   uint64_t changed = want ^ lifted_;
   lifted_ = want;
   for (; changed != 0; changed &= changed - 1) {
-    write_antispoof_bit(static_cast<unsigned>(std::countr_zero(changed)));
+    const auto vf = static_cast<unsigned>(std::countr_zero(changed));
+    write_antispoof_bit(vf);
+    if (on_lift_) on_lift_(hal::VfId(vf), ((want >> vf) & 1u) != 0);
   }
 }
 

@@ -8,7 +8,8 @@ void RarTable::clear_all() {
     e_[i] = Entry{};
     program(i);
   }
-  // The device reset cleared PFVFSPOOF too: nothing is lifted, the PF writes the bits again.
+  // The device reset cleared PFVFSPOOF too: nothing is lifted, the PF writes the bits again
+  // (and the lifts, reported again, as the VFs' entries come back).
   lifted_ = 0;
   // No VF entry holds anything now: every host MAC is delivered by its spare.
   unsigned next = 1;
@@ -32,6 +33,7 @@ void RarTable::set_primary(hal::VfId vf, const hal::MacAddr& mac) {
   const int owner = static_cast<int>(vf.value());
   e_[i] = Entry{.mac = mac, .pool = pool_for(owner, mac), .valid = !mac.is_zero(),
                 .owner = owner};
+  lift_ahead();
   program(i);
   if (old.valid) sync_host(old.mac);
   if (e_[i].valid) sync_host(mac);
@@ -40,11 +42,13 @@ void RarTable::set_primary(hal::VfId vf, const hal::MacAddr& mac) {
 
 std::expected<unsigned, ErrorCode> RarTable::add_macvlan(hal::VfId vf, const hal::MacAddr& mac,
                                                          unsigned num_vfs) {
-  for (unsigned i = 1; i <= last_spare(num_vfs); ++i) {
+  // Spares 1..host_entries_ are kept for host MACs (PfOptions::host_mac_entries).
+  for (unsigned i = host_entries_ + 1; i <= last_spare(num_vfs); ++i) {
     if (e_[i].valid || e_[i].host) continue;
     const int owner = static_cast<int>(vf.value());
     e_[i] = Entry{.mac = mac, .pool = pool_for(owner, mac), .valid = true, .owner = owner,
                   .macvlan = true};
+    lift_ahead();
     program(i);
     sync_host(mac);
     sync_antispoof();

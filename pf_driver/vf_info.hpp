@@ -29,6 +29,10 @@ struct VfInfo {
   /// `mac` is a host MAC (PfDriver::add_host_mac): frames to it go to the default pool, not to
   /// the VF, which may still send from it
   bool rx_to_host = false;
+  /// The VF's MAC anti-spoof check (PFVFSPOOF MAC bit) is held off because an entry of it
+  /// delivers a host MAC to the default pool: meanwhile it may send from any source MAC,
+  /// whatever `spoofchk` says (docs/switch.md "Why the MAC anti-spoof bit is lifted")
+  bool mac_antispoof_lifted = false;
   uint16_t vlan = 0;          ///< port VLAN, 0 = none
   uint8_t qos = 0;
   bool spoofchk = true;

@@ -36,6 +36,16 @@ void clean_vf(PfCore& c, hal::VfId vf) {
 bool restore_vf_mac(PfCore& c, hal::VfId vf, std::string_view when) {
   VfState& s = c.vf(vf);
   if (s.mac.is_zero()) return false;
+  // A MAC the VF chose itself that has become a host MAC meanwhile (while its filter was down)
+  // is the host's now: only the administrator pairs a VF with one (VfState::pairs_with).
+  if (c.rar.is_host(s.mac) && !s.pairs_with(s.mac)) {
+    c.log(vf, EventCode::kMacInUse,
+          "VF {} MAC {} not programmed at {}: a host MAC now, and not its admin MAC; {}",
+          vf.value(), MacFmt{s.mac}, when,
+          s.admin_mac ? "back to its admin MAC" : "the VF picks a new one");
+    s.mac = s.admin_set_mac;  // zero without an admin MAC
+    if (s.mac.is_zero()) return false;
+  }
   const std::optional<MacUser> user = c.mac_user_other_than(s.mac, vf);
   if (!user) {
     c.rar.set_primary(vf, s.mac);

@@ -22,6 +22,9 @@ void clean_vf(PfCore& c, hal::VfId vf);
 /// Then nothing is programmed, a kMacInUse event names the holder and `when`, and a MAC the
 /// VF chose itself is forgotten (it picks a new one). An admin MAC is kept: it is reserved,
 /// so only a driver bug can get it here, and it is tried again at the next reset.
+/// A stored MAC that has become a host MAC meanwhile counts as taken (by the host) unless it
+/// is the VF's admin MAC (VfState::pairs_with: the pairing): kMacInUse, and the VF falls back
+/// to its admin MAC, or to none (it picks a new one).
 /// Returns whether the MAC is programmed (false too when none is stored).
 bool restore_vf_mac(PfCore& c, hal::VfId vf, std::string_view when);
 

@@ -17,6 +17,10 @@ struct VfState {
   // ---- Administrator (ip link set ... vf N ...).
   hal::MacAddr mac;          ///< primary MAC (admin or VF-set); re-programmed at VF reset
   bool admin_mac = false;    ///< `mac` came from set_vf_mac (Linux pf_set_mac)
+  /// What set_vf_mac last set (zero: none). `mac` differs once a trusted VF replaced it with
+  /// SET_MAC_ADDR (admin_mac stays set, as Linux's pf_set_mac does). Only this MAC may be
+  /// paired with the VF as a host MAC (pairs_with()).
+  hal::MacAddr admin_set_mac;
   uint16_t vlan = 0;         ///< port VLAN
   uint8_t qos = 0;
   bool spoofchk = true;
@@ -42,6 +46,13 @@ struct VfState {
   VfCounters counters;
 
   bool port_vlan() const { return vlan != 0 || qos != 0; }
+  /// Whether host MAC `m` may be delivered through this VF's entries (the failover pairing):
+  /// only when the administrator gave the VF that MAC. A MAC the VF chose itself never pairs:
+  /// a guest could otherwise claim a victim's MAC seen on the wire and be handed its frames
+  /// (and a lifted MAC anti-spoof check) once the host adds it.
+  bool pairs_with(const hal::MacAddr& m) const {
+    return admin_mac && !m.is_zero() && m == admin_set_mac;
+  }
 };
 
 }  // namespace pf

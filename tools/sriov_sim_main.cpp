@@ -184,8 +184,17 @@ int main(int argc, char** argv) {
   if (app.count("--rate") != 0 && a.traffic <= 0 && !failover_scenario) {
     return usage_error("--rate: with --traffic, or --scenario migrate or team-failover");
   }
-  if (failover_scenario && app.count("--rate") != 0 && (a.rate < 1000 || a.rate > 10000000)) {
-    return usage_error(fmt::format("--rate {}: the failover scenarios want 1000..10000000 probes/s", a.rate));
+  // Every gap includes one probe interval: below 10000/s that alone is 100 us of a 1 ms target.
+  if (failover_scenario && app.count("--rate") != 0 && (a.rate < 10000 || a.rate > 10000000)) {
+    return usage_error(fmt::format("--rate {}: the failover scenarios want 10000..10000000 probes/s", a.rate));
+  }
+  if (failover_scenario) {
+    for (const char* admin_opt : {"--vf-mac", "--vf-vlan", "--vf-trust", "--vf-spoofchk"}) {
+      if (app.count(admin_opt) != 0) {
+        return usage_error(fmt::format("{}: not with --scenario {} (the scenario sets its VFs up itself)",
+                                       admin_opt, a.scenario));
+      }
+    }
   }
   a.trace_registers = app.count("--trace-registers") != 0;
   if (a.serve && !device.vfio()) {

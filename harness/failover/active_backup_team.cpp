@@ -26,6 +26,23 @@ void ActiveBackupTeam::add_member(VfPort& port) {
   if (active_ < 0 && last_active_ < 0 && m.up) set_active(static_cast<int>(members_.size()) - 1, now);
 }
 
+void ActiveBackupTeam::remove_member(VfPort& port) {
+  for (size_t i = 0; i < members_.size(); ++i) {
+    if (members_[i].port != &port) continue;
+    const int idx = static_cast<int>(i);
+    members_.erase(members_.begin() + static_cast<std::ptrdiff_t>(i));
+    // Indices above the removed one move down; the removed one is nobody's.
+    auto shift = [idx](int& a, int gone) {
+      if (a == idx) a = gone;
+      else if (a > idx) --a;
+    };
+    shift(active_, -1);
+    shift(last_active_, -1);
+    down_pending_ = false;
+    return;
+  }
+}
+
 int ActiveBackupTeam::pick(hal::Nanos now) const {
   const int n = static_cast<int>(members_.size());
   // The first choice takes the first member up, delay or not: there is nothing to flap from.

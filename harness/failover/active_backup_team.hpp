@@ -9,10 +9,10 @@
 //   - No flapping: a member whose link comes back becomes eligible only after `up_delay` of
 //     link up (bonding's updelay), and the team does not move back to it
 //     (primary_reselect=failure: it moves only when the active member fails). A member up
-//     since it was added is eligible at once. While no member is eligible the team has no
-//     active member (tx_burst takes nothing) and waits for one to become eligible; Linux
-//     instead takes a member still in its updelay at once when no other is up (bonding.txt
-//     13.1): TeamOptions::take_delayed_when_none asks for that.
+//     since it was added is eligible at once. When the active member fails and no other is
+//     eligible, the team takes a member still in its updelay at once, as Linux does
+//     (bonding.txt 13.1); TeamOptions::take_delayed_when_none = false waits for the updelay
+//     instead (no active member meanwhile: tx_burst takes nothing).
 //   - Receive: frames on the active member are the team's; frames arriving on any other
 //     member are dropped and counted, as bonding drops them (a flooded copy would otherwise
 //     arrive twice).
@@ -38,8 +38,8 @@ struct TeamOptions {
   /// How long a member's link must stay up before it may become active again.
   hal::Nanos up_delay = std::chrono::milliseconds(10);
   /// When the active member fails and no member is eligible, take the up member nearest the
-  /// end of its up_delay at once (Linux bonding) instead of waiting for its up_delay.
-  bool take_delayed_when_none = false;
+  /// end of its up_delay at once (Linux bonding, the default) rather than wait for it.
+  bool take_delayed_when_none = true;
 };
 
 struct TeamCounters {
@@ -60,6 +60,10 @@ class ActiveBackupTeam {
   /// Adds a member (its driver probed, queue 0 set up, its MAC the team's). The first member
   /// whose link is up becomes active.
   void add_member(VfPort& port);
+  /// The guest OS lost the member (hot-unplug): the team forgets it before its port goes. When
+  /// it was active, the next poll() chooses another member at once (not counted as a
+  /// failover: nothing failed over, the member went away). Unknown ports are ignored.
+  void remove_member(VfPort& port);
   unsigned num_members() const { return static_cast<unsigned>(members_.size()); }
 
   /// Link monitoring (see above). Call once per guest poll.

@@ -79,8 +79,10 @@ Cluster::Cluster(const ClusterOptions& opts) : opts_(opts) {
 }
 
 Cluster::~Cluster() {
-  // The guest first (its VF ports use the devices' functions), then the hosts (switch, PF,
-  // device), while the ToR the devices' wires point into still lives.
+  // The guest's port off its switch first (the switch points at the guest's channel), then
+  // the guest (its VF ports use the devices' functions), then the hosts (switch, PF, device),
+  // while the ToR the devices' wires point into still lives.
+  if (guest_host_) (void)detach_guest();
   vm_.reset();
   hosts_.clear();
 }
@@ -155,11 +157,17 @@ void Cluster::note(std::string text) { notes_.push_back(Note{elapsed(), std::mov
 
 void Cluster::tick(hal::Nanos dt) {
   if (!opts_.realtime) manual_.advance(dt);
+  const hal::Nanos now = clock_->now();
+  if (last_tick_ != hal::Nanos::zero()) longest_stall_ = std::max(longest_stall_, now - last_tick_);
+  last_tick_ = now;
   for (auto& h : hosts_) {
     for (auto& n : h->nics) n->pf->service_once();
   }
   for (auto& h : hosts_) h->sw->poll();
   vm_->run_datapath();
+  // A surprise removal strikes here: the guest has just handed frames to its VF, the device
+  // has not fetched them.
+  if (surprise_ && !surprise_->reset) surprise_reset();
   partner_->generate();
   for (unsigned pass = 0; pass < kClusterEnginePasses; ++pass) {
     size_t moved = 0;
@@ -174,7 +182,12 @@ void Cluster::tick(hal::Nanos dt) {
 
 void Cluster::drivers_upkeep() {
   if (in_wait_) return;
+  if (surprise_ && surprise_->reset && clock_->now() >= surprise_->notice_at) surprise_notice();
   for (auto& vf : vm_->vfs()) {
+    // Until the guest hears of a surprise removal its driver's upkeep would only talk to a
+    // reset function (and might bring it back up through the PF): the guest is unaware, and
+    // its data path keeps using the dead rings, which is the point.
+    if (surprise_ && surprise_->where == VfLocation{vf->host, vf->nic, vf->vf}) continue;
     vf::VfDriver& d = *vf->port->drv;
     d.service();
     // A reset made the device forget the queues: once the driver is up again, the guest's OS
@@ -235,6 +248,13 @@ std::optional<hal::VfId> Cluster::free_vf(unsigned host, unsigned n) const {
 void Cluster::set_vf_busy(VfLocation where, bool busy) { nic(where.host, where.nic).busy.at(where.vf.value()) = busy; }
 
 std::expected<VfLocation, std::string> Cluster::hotplug_vf(unsigned host, unsigned n) {
+  if (host >= hosts_.size() || n >= hosts_[host]->nics.size()) {
+    return std::unexpected(fmt::format("no NIC {} on host {}", n, host));
+  }
+  // A failover NIC's VF pairs with its synthetic port: both on the host the guest is on.
+  if (vm_->nic() != nullptr && (!guest_host_ || *guest_host_ != host)) {
+    return std::unexpected(fmt::format("the guest is not on host {}", host_name(host)));
+  }
   const auto v = free_vf(host, n);
   if (!v) return std::unexpected(fmt::format("host {} NIC {}: no free VF", host_name(host), n));
   Nic& x = nic(host, n);
@@ -267,7 +287,9 @@ std::expected<VfLocation, std::string> Cluster::hotplug_vf(unsigned host, unsign
   gv->nic = n;
   gv->vf = *v;
   gv->port = std::move(*port);
+  gv->ring_size = opts_.vf_ring;
   vm_->plug_vf(std::move(gv));
+  assigned_.push_back(where);
   note(fmt::format("guest: VF {}{}.{} probed", host_name(host), n, v->value()));
   return where;
 }
@@ -303,27 +325,79 @@ bool Cluster::vf_released(unsigned host) {
   return hosts_[host]->sw->take_vf_released(*guest_port_);
 }
 
-void Cluster::finish_vf_removal(VfLocation where, bool surprise) {
+std::expected<void, std::string> Cluster::check_assigned(VfLocation where) const {
+  if (where.host >= hosts_.size() || where.nic >= hosts_[where.host]->nics.size() ||
+      where.vf.value() >= opts_.vfs_per_nic) {
+    return std::unexpected(fmt::format("no VF {}{}.{}", host_name(where.host), where.nic, where.vf.value()));
+  }
+  if (std::find(assigned_.begin(), assigned_.end(), where) == assigned_.end()) {
+    return std::unexpected(
+        fmt::format("VF {}{}.{} was not given to the guest", host_name(where.host), where.nic, where.vf.value()));
+  }
+  return {};
+}
+
+void Cluster::reset_function(VfLocation where) {
   Nic& x = nic(where.host, where.nic);
   hal::PciFunction& fn = *x.dev->vf(where.vf).value();
-  // The function is reset under whatever still runs on it (vfio-pci's reset on release).
   const uint8_t exp = fn.config().find_capability(hal::pci::kCapIdExp);
   fn.config().write16(exp + hal::pci::kExpDevCtl, hal::pci::kExpDevCtlBcrFlr);
-  for (size_t i = 0; i < vm_->vfs().size(); ++i) {
-    GuestVf& vf = *vm_->vfs()[i];
-    if (vf.host != where.host || vf.nic != where.nic || vf.vf != where.vf) continue;
-    // The guest still had it: a surprise removal. Its OS learns of it now and counts what the
-    // rings held, without touching the reset function's registers.
-    const VfRingCounts n = vm_->unplug_vf(i, false);
-    note(fmt::format("host {}: VF {}.{} removed under the guest ({} unsent and {} unread frames lost)",
-                     host_name(where.host), where.nic, where.vf.value(), n.tx_unsent, n.rx_unread));
-    break;
-  }
   x.pf->service_once();  // the PF reclaims the function (VFLRE)
+}
+
+void Cluster::release_slot(VfLocation where, const char* how) {
+  Nic& x = nic(where.host, where.nic);
   (void)x.pf->set_vf_mac(where.vf, hal::MacAddr{});
   x.busy.at(where.vf.value()) = false;
-  note(fmt::format("host {}: VF {}.{} reset and free{}", host_name(where.host), where.nic, where.vf.value(),
-                   surprise ? " (surprise removal)" : ""));
+  std::erase(assigned_, where);
+  note(fmt::format("host {}: VF {}.{} reset and free ({})", host_name(where.host), where.nic, where.vf.value(), how));
+}
+
+std::expected<void, std::string> Cluster::remove_released_vf(VfLocation where) {
+  if (auto r = check_assigned(where); !r) return r;
+  if (guest_vf_at(where) != nullptr) {
+    return std::unexpected(fmt::format("the guest still holds VF {}{}.{}", host_name(where.host), where.nic,
+                                       where.vf.value()));
+  }
+  reset_function(where);
+  release_slot(where, "released by the guest");
+  return {};
+}
+
+std::expected<void, std::string> Cluster::surprise_remove(VfLocation where, hal::Nanos notice) {
+  if (auto r = check_assigned(where); !r) return r;
+  if (guest_vf_at(where) == nullptr) {
+    return std::unexpected(fmt::format("the guest does not hold VF {}{}.{}", host_name(where.host), where.nic,
+                                       where.vf.value()));
+  }
+  if (surprise_) return std::unexpected(std::string("a surprise removal is pending already"));
+  surprise_ = Surprise{where, notice, false, {}};
+  return {};
+}
+
+void Cluster::surprise_reset() {
+  const VfLocation where = surprise_->where;
+  reset_function(where);
+  surprise_->reset = true;
+  surprise_->notice_at = clock_->now() + surprise_->notice;
+  note(fmt::format("host {}: VF {}.{} reset under the guest (surprise removal)", host_name(where.host), where.nic,
+                   where.vf.value()));
+}
+
+void Cluster::surprise_notice() {
+  const VfLocation where = surprise_->where;
+  surprise_.reset();
+  for (size_t i = 0; i < vm_->vfs().size(); ++i) {
+    GuestVf& vf = *vm_->vfs()[i];
+    if (!(VfLocation{vf.host, vf.nic, vf.vf} == where)) continue;
+    // The guest's OS hears of it now: it closes the rings without touching the reset
+    // function's registers and counts what they held.
+    const VfRingCounts n = vm_->unplug_vf(i, false);
+    note(fmt::format("guest: VF {}{}.{} gone ({} unsent and {} unread frames lost)", host_name(where.host), where.nic,
+                     where.vf.value(), n.tx_unsent, n.rx_unread));
+    break;
+  }
+  release_slot(where, "surprise removal");
 }
 
 void Cluster::set_traffic(bool on) {
@@ -369,11 +443,14 @@ ClusterLedger Cluster::ledger() const {
   add("tor/egress_down", t.egress_down);
   add("tor/egress_full", t.egress_full);
   add("tor/ingress_down", t.ingress_down);
+  add("tor/runts", t.runts);
+  add("tor/oversize", t.oversize);
   l.in_flight += tor_.queued();
   add("guest/vf_tx_unsent", vm_->ring_counts().tx_unsent);
   add("guest/vf_rx_unread", vm_->ring_counts().rx_unread);
   if (vm_->team() != nullptr) add("guest/team_backup_rx", vm_->team()->counters().rx_backup_dropped);
   l.in_flight += vm_->channel().to_host_queued() + vm_->channel().to_guest_queued();
+  l.in_flight += vm_->in_rings();
   return l;
 }
 

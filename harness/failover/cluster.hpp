@@ -70,6 +70,7 @@ struct ClusterOptions {
 struct VfLocation {
   unsigned host = 0, nic = 0;
   hal::VfId vf{0};
+  bool operator==(const VfLocation& o) const { return host == o.host && nic == o.nic && vf.value() == o.vf.value(); }
 };
 
 /// What the whole cluster counted (see the header comment).
@@ -97,6 +98,10 @@ class Cluster {
   // ---- Time.
   /// Time since the cluster was built (on its clock).
   hal::Nanos elapsed() const { return clock_->now() - start_; }
+  /// The longest time between two ticks since the cluster was built: with `realtime`, how
+  /// long the polling thread was away (a control step, or the OS taking the CPU); stepped, the
+  /// tick.
+  hal::Nanos longest_stall() const { return longest_stall_; }
   /// One tick (see the header comment), then the guest's VF drivers' upkeep.
   void step();
   void run_for(hal::Nanos d);
@@ -121,14 +126,28 @@ class Cluster {
   /// Errors: no free VF (nothing changed), the PF refused, the probe failed (the VF is freed).
   std::expected<VfLocation, std::string> hotplug_vf(unsigned host, unsigned nic);
   /// The first half of a graceful removal of the guest's VF at `where`'s host (its switch moves
-  /// the MAC to the host and asks the guest to let go). Errors: the guest has no VF there.
+  /// the MAC to the host and asks the guest to let go). Errors: the guest has no VF there, or
+  /// is not on that host's switch.
   std::expected<void, std::string> revoke_vf(VfLocation where);
   /// Whether the guest answered the revoke (kVfReleased reached the host's switch). Clears it.
   bool vf_released(unsigned host);
-  /// The host takes the VF away: with `surprise`, the guest's driver is still on it (the
-  /// guest is told after the reset and counts what its rings held). Then FLR through config
-  /// space, the PF's service sees it, the admin MAC is cleared and the slot is free.
-  void finish_vf_removal(VfLocation where, bool surprise);
+  /// The graceful removal's second half, once the guest released the VF: the host resets the
+  /// function (FLR through config space, as vfio-pci does when a VM lets go of a device), the
+  /// PF reclaims it, its admin MAC is cleared and the slot is free.
+  /// Errors (nothing changed): no such VF; a VF that was not given to the guest; one the guest
+  /// still holds (that is a surprise removal).
+  std::expected<void, std::string> remove_released_vf(VfLocation where);
+  /// A surprise removal of the guest's VF: the function is reset under the guest in the
+  /// middle of the next step, after the guest handed its frames to the VF and before the
+  /// device fetches them, and the guest's OS hears of it `notice` later (the hot-plug
+  /// controller's report): until then it keeps using the dead function, whose rings send
+  /// and receive nothing. Then the guest's OS closes the rings without touching registers,
+  /// counting what they held (lost, in guest/vf_tx_unsent and guest/vf_rx_unread), and the
+  /// slot is freed as remove_released_vf() does. Step until surprise_pending() is false.
+  /// Errors (nothing changed): no such VF, one the guest does not hold, a surprise removal
+  /// already pending.
+  std::expected<void, std::string> surprise_remove(VfLocation where, hal::Nanos notice);
+  bool surprise_pending() const { return surprise_.has_value(); }
   /// Where the guest's VFs are, in plug order.
   std::vector<VfLocation> guest_vfs() const;
 
@@ -175,6 +194,15 @@ class Cluster {
   /// One tick of `dt` (no driver upkeep).
   void tick(hal::Nanos dt);
   void drivers_upkeep();
+  /// The surprise removal's steps: the reset (mid-tick), then the guest's notice.
+  void surprise_reset();
+  void surprise_notice();
+  /// Errors when `where` is no VF of the cluster or was not given to the guest.
+  std::expected<void, std::string> check_assigned(VfLocation where) const;
+  /// FLR of `where` through config space, then the PF's service (it reclaims the function).
+  void reset_function(VfLocation where);
+  /// Admin MAC cleared, slot free, no longer the guest's.
+  void release_slot(VfLocation where, const char* how);
   GuestVf* guest_vf_at(VfLocation where);
   Nic& nic(unsigned host, unsigned n);
   const Nic& nic(unsigned host, unsigned n) const;
@@ -184,6 +212,8 @@ class Cluster {
   hal::RealClock real_;
   hal::Clock* clock_ = &manual_;
   hal::Nanos start_{};
+  hal::Nanos last_tick_{};
+  hal::Nanos longest_stall_{};
   fabric::TorSwitch tor_;
   std::vector<std::unique_ptr<Host>> hosts_;
   std::unique_ptr<Partner> partner_;
@@ -193,6 +223,14 @@ class Cluster {
   std::optional<unsigned> guest_host_;
   std::optional<unsigned> guest_port_;  ///< the guest's port on its host's switch
   bool in_wait_ = false;                ///< the guest's OS is inside a VF driver call
+  std::vector<VfLocation> assigned_;    ///< VFs given to the guest and not yet freed
+  struct Surprise {
+    VfLocation where;
+    hal::Nanos notice{};
+    bool reset = false;    ///< the function was reset
+    hal::Nanos notice_at{};
+  };
+  std::optional<Surprise> surprise_;
   std::vector<Note> notes_;
 };
 

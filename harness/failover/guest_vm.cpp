@@ -85,6 +85,7 @@ VfRingCounts GuestVm::close_rings(GuestVf& vf, bool device_alive) {
 VfRingCounts GuestVm::unplug_vf(size_t i, bool device_alive) {
   GuestVf& vf = *vfs_.at(i);
   if (nic_ && nic_->vf() == vf.port.get()) nic_->detach_vf();
+  if (team_) team_->remove_member(*vf.port);
   const VfRingCounts n = close_rings(vf, device_alive);
   vfs_.erase(vfs_.begin() + static_cast<std::ptrdiff_t>(i));
   return n;
@@ -93,12 +94,11 @@ VfRingCounts GuestVm::unplug_vf(size_t i, bool device_alive) {
 VfRingCounts GuestVm::rebuild_queues(GuestVf& vf) {
   const VfRingCounts n = close_rings(vf, true);
   VfPort& p = *vf.port;
-  const uint16_t ring = p.txq.empty() ? uint16_t{512} : p.txq.front().ring_size();
   (void)p.setup_queues(0, {}, {}, 0);  // the closed queues go
   dp::TxQueueOptions tx;
   tx.head_writeback = true;  // so close() counts exactly what the device never sent
-  if (auto r = p.setup_queues(ring, {}, tx, 1); !r) {
-    fmt::print(stderr, "guest: vf {} queues after its reset: {}\n", vf.vf.value(), r.error());
+  if (auto r = p.setup_queues(vf.ring_size, {}, tx, 1); !r) {
+    problems_ += fmt::format("VF {} queues after its reset: {}; ", vf.vf.value(), r.error());
   }
   vf.resets_seen = p.drv->counters().resets;
   return n;
@@ -133,8 +133,35 @@ void GuestVm::run_datapath() {
     }
   }
   if (team_) team_->poll();
+  const int path = nic_ ? static_cast<int>(nic_->path()) : team_->active();
+  if (path != last_path_) {
+    last_path_ = path;
+    seq_at_switch_ = seq_;  // the frames held now keep their numbers and go out on the new path
+  }
   send_probes();
   receive_all();
+}
+
+unsigned GuestVm::in_rings() {
+  unsigned n = 0;
+  for (auto& vf : vfs_) {
+    VfPort& p = *vf->port;
+    for (auto& q : p.txq) {
+      q.cleanup();  // head write-back: what is left was not fetched by the device
+      n += q.ring_size() - 1u - q.free_descriptors();
+    }
+    hal::RegisterIo& bar = p.fn->bar0();
+    for (const auto& q : p.rxq) {
+      if (!q.enabled()) continue;
+      const uint32_t rdh = bar.read(q.regs().rdh), rdt = bar.read(q.regs().rdt);
+      if (rdh == 0xFFFFFFFFu || rdt == 0xFFFFFFFFu) continue;  // the function is gone
+      // The queue keeps RDT one behind the descriptors it holds before the next one it reads
+      // (rx_queue.hpp): the device has filled [RDT + 1 + held, RDH). Probes are one buffer.
+      const uint32_t mask = q.ring_size() - 1u;
+      n += (rdh - ((rdt + 1u + q.held()) & mask)) & mask;
+    }
+  }
+  return n;
 }
 
 void GuestVm::send_probes() {

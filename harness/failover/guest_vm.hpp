@@ -53,6 +53,8 @@ struct GuestVf {
   /// Built on the guest's pool (PortOptions::shared_pool): the VF receives into the guest's
   /// memory and sends the guest's frames from it.
   std::unique_ptr<VfPort> port;
+  /// Descriptors per queue, for setting the queues up again after a VF reset.
+  uint16_t ring_size = 512;
   uint64_t resets_seen = 0;
 };
 
@@ -103,6 +105,17 @@ class GuestVm {
 
   /// Probes the interface took (their numbers are 0..sent()-1).
   uint64_t sent() const { return seq_; }
+  /// The number of the first probe sent after the interface last changed path (the failover
+  /// NIC's path, the team's active member): what "lost after the switch" counts from.
+  uint64_t seq_at_last_switch() const { return seq_at_switch_; }
+  /// Frames in the VF rings: taken by a TX ring and not yet fetched by the device, or written
+  /// by the device into an RX ring and not yet read (counted from the rings and the VF's
+  /// RDH/RDT; an RX queue the device no longer runs counts none: its frames are counted when
+  /// the ring is closed).
+  unsigned in_rings();
+  /// What the guest OS could not do (setting a VF's queues up again after its reset); empty
+  /// when nothing failed.
+  const std::string& problems() const { return problems_; }
   /// Frames read from the interface, of any kind.
   uint64_t received() const { return received_; }
   /// Frames read that were not the partner's probes.
@@ -141,6 +154,11 @@ class GuestVm {
   uint64_t not_probe_ = 0;
   std::array<rte_mbuf*, kBurst> held_{};
   unsigned held_n_ = 0;
+  /// The interface's path (failover NIC) or active member (team) as last seen, and the
+  /// sequence number when it last changed.
+  int last_path_ = -1;
+  uint64_t seq_at_switch_ = 0;
+  std::string problems_;
   ProbeTracker from_partner_;
   VfRingCounts ring_counts_;
 };

@@ -5,7 +5,9 @@
 // (the switchover gap). The window starts at start_window(t): the gap from t to the first
 // arrival counts, so a path that never delivers again shows the whole window.
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "hal/clock.hpp"
@@ -27,14 +29,16 @@ class ProbeTracker {
   }
   /// Opens a new gap window at `now`.
   void start_window(hal::Nanos now) {
-    window_start_ = now;
     last_ = now;
+    first_in_window_.reset();
     longest_ = hal::Nanos::zero();
     in_window_ = 0;
   }
   /// The longest time without an arrival since start_window(), counting the gap still open at
   /// `now`.
   hal::Nanos longest_gap(hal::Nanos now) const { return std::max(longest_, now - last_); }
+  /// When the first probe since start_window() arrived; nullopt: none yet.
+  std::optional<hal::Nanos> first_in_window() const { return first_in_window_; }
   /// Arrivals since start_window().
   uint64_t in_window() const { return in_window_; }
   /// Sequence numbers received at least once.
@@ -42,25 +46,24 @@ class ProbeTracker {
   uint64_t duplicates() const { return duplicates_; }
   /// Whether `seq` arrived.
   bool seen(uint64_t seq) const { return seq < seen_.size() && seen_[seq]; }
-  /// Numbers below `sent` that never arrived.
-  uint64_t missing_below(uint64_t sent) const {
-    uint64_t n = 0;
-    for (uint64_t s = 0; s < sent; ++s) n += seen(s) ? 0 : 1;
-    return n;
-  }
+  /// When the last probe arrived (windows aside); nullopt before the first.
+  std::optional<hal::Nanos> last_arrival() const { return last_arrival_; }
 
  private:
   void note_arrival(hal::Nanos now) {
     longest_ = std::max(longest_, now - last_);
     last_ = now;
+    last_arrival_ = now;
+    if (!first_in_window_) first_in_window_ = now;
     ++in_window_;
   }
 
   std::vector<bool> seen_;
   uint64_t distinct_ = 0;
   uint64_t duplicates_ = 0;
-  hal::Nanos window_start_{};
   hal::Nanos last_{};
+  std::optional<hal::Nanos> last_arrival_;
+  std::optional<hal::Nanos> first_in_window_;
   hal::Nanos longest_{};
   uint64_t in_window_ = 0;
 };

@@ -42,25 +42,32 @@ MigrationLeg migrate_once(Cluster& c, const MigrationOptions& o, unsigned from, 
   // 1. The source takes its VF back: gracefully (the guest moves to the synthetic path and
   //    lets go), or by surprise (at once, or when the guest does not answer in time).
   const std::vector<VfLocation> vfs = c.guest_vfs();
+  auto surprise = [&](VfLocation loc) {
+    if (auto r = c.surprise_remove(loc, o.surprise_notice); !r) {
+      problems += "surprise removal: " + r.error() + "; ";
+      return;
+    }
+    if (!c.run_until([&] { return !c.surprise_pending(); }, 100ms)) problems += "the surprise removal never ended; ";
+  };
   if (vfs.empty()) {
     leg.removal = "none";
   } else {
     const VfLocation loc = vfs.front();
     if (o.surprise) {
       leg.removal = "surprise";
-      c.finish_vf_removal(loc, true);
+      surprise(loc);
     } else if (auto r = c.revoke_vf(loc); !r) {
       problems += "revoke: " + r.error() + "; ";
       leg.removal = "surprise";
-      c.finish_vf_removal(loc, true);
+      surprise(loc);
     } else if (c.run_until([&] { return c.vf_released(from); }, o.revoke_timeout)) {
       leg.removal = "graceful";
-      c.finish_vf_removal(loc, false);
+      if (auto rr = c.remove_released_vf(loc); !rr) problems += "removal: " + rr.error() + "; ";
     } else {
       leg.removal = "timeout";
       c.note(fmt::format("host {}: the guest did not release its VF within {} ms", Cluster::host_name(from),
                          std::chrono::duration<double, std::milli>(o.revoke_timeout).count()));
-      c.finish_vf_removal(loc, true);
+      surprise(loc);
     }
   }
   leg.vf_removal = c.clock().now() - t0;
@@ -69,6 +76,9 @@ MigrationLeg migrate_once(Cluster& c, const MigrationOptions& o, unsigned from, 
   c.run_for(o.precopy);
   leg.gap_out_source = c.partner().from_guest().longest_gap(c.clock().now());
   leg.gap_in_source = vm.from_partner().longest_gap(c.clock().now());
+  const auto last_out = c.partner().from_guest().last_arrival();
+  const auto last_in = vm.from_partner().last_arrival();
+  const hal::Nanos stop = c.clock().now();
   vm.set_paused(true);
   c.note("guest stopped (stop-and-copy)");
   if (auto r = c.detach_guest(); !r) problems += "detach: " + r.error() + "; ";
@@ -76,19 +86,31 @@ MigrationLeg migrate_once(Cluster& c, const MigrationOptions& o, unsigned from, 
   if (auto r = c.attach_guest(to); !r) problems += "attach: " + r.error() + "; ";
   vm.set_paused(false);
   const hal::Nanos resume = c.clock().now();
+  const hal::Nanos paused = resume - stop;
   c.note(fmt::format("guest resumed on host {}", Cluster::host_name(to)));
   c.partner().from_guest().start_window(resume);
   vm.from_partner().start_window(resume);
-  c.run_until([&] { return c.partner().from_guest().in_window() != 0; }, 10ms);
+  if (!c.run_until([&] { return c.partner().from_guest().in_window() != 0; }, 10ms)) {
+    problems += fmt::format("no guest frame reached the partner within 10 ms of the resume on host {}; ",
+                            Cluster::host_name(to));
+  }
   leg.resume_to_first_out = c.clock().now() - resume;
+  // The move's gap: last arrival before the stop to first after the resume, less the pause.
+  auto move_gap = [&](const std::optional<hal::Nanos>& before, const std::optional<hal::Nanos>& after) {
+    if (!before || !after) return hal::Nanos::zero();
+    return *after - *before - paused;
+  };
+  leg.gap_out_move = move_gap(last_out, c.partner().from_guest().first_in_window());
 
   // 3. The target gives the guest a VF if it has one free.
   if (c.free_vf(to, 0)) {
+    const hal::Nanos plug = c.clock().now();
     if (auto r = c.hotplug_vf(to, 0); !r) {
       problems += "hotplug: " + r.error() + "; ";
     } else {
       leg.got_vf = c.run_until([&] { return on_vf(vm); }, 200ms);
       if (!leg.got_vf) problems += fmt::format("the guest did not move to its VF on host {}; ", Cluster::host_name(to));
+      leg.vf_probe = c.clock().now() - plug;
     }
   } else {
     c.note(fmt::format("host {}: no free VF: the guest stays on the synthetic path", Cluster::host_name(to)));
@@ -96,6 +118,8 @@ MigrationLeg migrate_once(Cluster& c, const MigrationOptions& o, unsigned from, 
   c.run_for(o.settle);
   leg.gap_out_target = c.partner().from_guest().longest_gap(c.clock().now());
   leg.gap_in_target = vm.from_partner().longest_gap(c.clock().now());
+  // The partner's frames reach the guest again once the ToR has learned where it went.
+  leg.gap_in_move = move_gap(last_in, vm.from_partner().first_in_window());
   leg.on_synthetic = time_on_synthetic(vm) - synthetic0;
   return leg;
 }
@@ -125,6 +149,7 @@ MigrationReport run_migration(const MigrationOptions& o) {
   co.vfs_per_nic = o.vfs_per_host;
   co.tick = o.tick;
   co.realtime = o.realtime;
+  co.vf_ring = o.realtime ? 2048 : 512;
   co.rate_pps = o.rate_pps;
   co.seed = o.seed;
   co.guest.ignore_revoke = o.guest_ignores_revoke;
@@ -161,6 +186,7 @@ MigrationReport run_migration(const MigrationOptions& o) {
   rep.problems += c.check();
   rep.notes = c.notes();
   rep.simulated = c.elapsed();
+  rep.longest_stall = c.longest_stall();
   rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return rep;
 }
@@ -176,6 +202,7 @@ TeamReport run_team_failover(const TeamScenarioOptions& o) {
   co.vfs_per_nic = 2;
   co.tick = o.tick;
   co.realtime = o.realtime;
+  co.vf_ring = o.realtime ? 2048 : 512;
   co.rate_pps = o.rate_pps;
   co.seed = o.seed;
   co.guest.nic = GuestNic::kTeam;
@@ -214,7 +241,6 @@ TeamReport run_team_failover(const TeamScenarioOptions& o) {
   c.partner().from_guest().start_window(t_down);
   vm.from_partner().start_window(t_down);
   rep.failed_over = c.run_until([&] { return team.counters().failovers > failovers0; }, 100ms);
-  uint64_t seq_at_failover = vm.sent();
   if (rep.failed_over) {
     rep.failover_time = team.last_failover() - t_down;
     c.note(fmt::format("guest: team failed over to member {}", team.active()));
@@ -231,13 +257,17 @@ TeamReport run_team_failover(const TeamScenarioOptions& o) {
   rep.active_at_end = team.active();
   rep.drained = c.drain();
   finish_totals(c, rep.out, rep.in);
-  for (uint64_t s = seq_at_failover; s < vm.sent(); ++s) rep.lost_after_failover += c.partner().from_guest().seen(s) ? 0 : 1;
+  // From the first frame the guest handed to the team after it changed member.
+  for (uint64_t s = vm.seq_at_last_switch(); s < vm.sent(); ++s) {
+    rep.lost_after_failover += c.partner().from_guest().seen(s) ? 0 : 1;
+  }
   rep.ledger = c.ledger();
   rep.surviving_path_drops = path_drops("A1/", surviving_port) - surviving0;
   rep.failed_path_drops = path_drops("A0/", failed_port) - failed0;
   rep.problems += c.check();
   rep.notes = c.notes();
   rep.simulated = c.elapsed();
+  rep.longest_stall = c.longest_stall();
   rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return rep;
 }

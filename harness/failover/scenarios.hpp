@@ -5,6 +5,7 @@
 // Each returns a report with the figures the issue asks for and the accounting that proves
 // nothing was lost silently. Requires a running EAL (shared_eal() is brought up when none runs).
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,8 +22,8 @@ struct MigrationOptions {
   unsigned migrations = 1;
   /// VFs per NIC of each host.
   unsigned vfs_per_host = 4;
-  /// VFs of the target host (B; A on the way back) other tenants hold: vfs_per_host leaves the
-  /// guest none there, and it stays on the synthetic path.
+  /// VFs of host B other tenants hold (host A keeps all of its VFs for the guest):
+  /// vfs_per_host leaves the guest none on B, and it stays on the synthetic path there.
   unsigned busy_vfs_on_target = 0;
   /// The host removes the VF without asking the guest first.
   bool surprise = false;
@@ -30,6 +31,9 @@ struct MigrationOptions {
   /// revoke_timeout.
   bool guest_ignores_revoke = false;
   hal::Nanos revoke_timeout = std::chrono::milliseconds(100);
+  /// A surprise removal reaches the guest's OS this long after the function was reset (the
+  /// hot-plug controller's report); meanwhile the guest keeps sending into the dead VF.
+  hal::Nanos surprise_notice = std::chrono::microseconds(100);
   /// Time on the source's synthetic path before the guest stops (pre-copy).
   hal::Nanos precopy = std::chrono::milliseconds(20);
   /// The guest stopped between the two hosts (stop-and-copy).
@@ -37,7 +41,9 @@ struct MigrationOptions {
   /// Traffic before the first migration and after each (once the guest is on a VF again).
   hal::Nanos settle = std::chrono::milliseconds(20);
   hal::Nanos tick = std::chrono::microseconds(10);
-  /// Run on the machine's clock (ClusterOptions::realtime): every time is wall-clock time.
+  /// Run on the machine's clock (ClusterOptions::realtime): every time is wall-clock time. The
+  /// VF rings then have 2048 descriptors (512 stepped), so the OS taking the polling thread's
+  /// CPU for up to 2 ms at 1 Mpps overflows none.
   bool realtime = false;
   uint64_t seed = 1;
 };
@@ -52,17 +58,23 @@ struct MigrationLeg {
   bool got_vf = false;
   /// From the start of the migration to the VF being gone from the source.
   hal::Nanos vf_removal{};
-  /// Time the guest's NIC spent on the synthetic path during this migration.
+  /// Time the guest's NIC spent on the synthetic path during this migration: the pre-copy,
+  /// the pause (the path stays synthetic while the guest is stopped), and the target's VF
+  /// probe (vf_probe) included.
   hal::Nanos on_synthetic{};
+  /// From the target's hot-plug of a VF to the guest's NIC sending on it.
+  hal::Nanos vf_probe{};
   /// The longest time without a guest frame reaching the partner, while the guest ran: on the
-  /// source from the start of the migration to the stop, on the target from the resume to the
-  /// end of the leg. The switchover gap is the larger.
-  hal::Nanos gap_out_source{}, gap_out_target{};
+  /// source from the start of the migration to the stop, across the move (from the last frame
+  /// before the stop to the first after the resume, less the pause), and on the target from
+  /// the resume to the end of the leg. Each includes the interval between two probes (1/rate).
+  hal::Nanos gap_out_source{}, gap_out_move{}, gap_out_target{};
   /// The same for the partner's frames reaching the guest.
-  hal::Nanos gap_in_source{}, gap_in_target{};
+  hal::Nanos gap_in_source{}, gap_in_move{}, gap_in_target{};
   /// From the resume to the first guest frame at the partner.
   hal::Nanos resume_to_first_out{};
-  hal::Nanos switchover_gap() const { return std::max(gap_out_source, gap_out_target); }
+  /// The switchover gap: the longest of the three guest-frame gaps.
+  hal::Nanos switchover_gap() const { return std::max({gap_out_source, gap_out_move, gap_out_target}); }
 };
 
 /// Frames of one direction, by sequence number: sent (taken by the sender's interface),
@@ -88,6 +100,8 @@ struct MigrationReport {
   /// The run's length on its clock (simulated, or real with `realtime`).
   hal::Nanos simulated{};
   double wall_seconds = 0;
+  /// Cluster::longest_stall(): with `realtime`, the longest the polling thread was away.
+  hal::Nanos longest_stall{};
   /// The largest switchover gap over the legs.
   hal::Nanos switchover_gap() const;
   /// Nothing lost silently and every component's own check held.
@@ -123,7 +137,8 @@ struct TeamReport {
   /// at the guest (in), from the wire going down to the end of the down period.
   hal::Nanos gap_out{}, gap_in{};
   DirectionTotals out, in;
-  /// Guest frames handed to the team after its failover that never arrived (target 0).
+  /// Guest frames handed to the team after its failover (from the first frame it sent on the
+  /// new member) that never arrived (target 0).
   uint64_t lost_after_failover = 0;
   /// Drops counted on the surviving path (its NIC and its ToR port; target 0), and on the
   /// failed one.
@@ -135,6 +150,7 @@ struct TeamReport {
   std::vector<Cluster::Note> notes;
   hal::Nanos simulated{};
   double wall_seconds = 0;
+  hal::Nanos longest_stall{};
   bool accounted() const { return problems.empty() && drained && ledger.unaccounted() == 0; }
 };
 

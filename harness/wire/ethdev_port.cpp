@@ -56,6 +56,7 @@ EthdevPort::~EthdevPort() {
   // Close releases the port id; the device itself stays on its bus until removed.
   rte_eth_dev_close(id_);
   if (device_ != nullptr) rte_dev_remove(device_);
+  if (name_.starts_with("net_memif")) dp::note_late_interrupt_release();
 }
 
 std::expected<EthdevPort, std::string> EthdevPort::probe(std::string_view devargs,

@@ -166,12 +166,30 @@ check "--scenario team-failover runs and ends ok" 0 --scenario team-failover --r
 printf '%s\n' "$LAST_OUT" | grep -q '^failovers: 1 ' || { echo "FAIL: team did not fail over exactly once"; fail=1; }
 check "--scenario team-failover --json" 0 --scenario team-failover --json --rate 20000
 printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["ok"] and j["failovers"]==1 and j["surviving_path_drops"]==0, j' || { echo "FAIL: team JSON"; fail=1; }
+check "--scenario migrate --realtime runs" 0 --scenario migrate --realtime --rate 20000 --precopy 2
+printf '%s\n' "$LAST_OUT" | head -1 | grep -q 'real time' || { echo "FAIL: --realtime not in the header"; fail=1; }
 check "--migrations without --scenario migrate is refused" 2 --migrations 2
 expect_err "--migrations" "--scenario migrate"
 check "--surprise with team-failover is refused" 2 --scenario team-failover --surprise
+expect_err "--surprise" "--scenario migrate"
+check "--surprise with --ignore-revoke is refused" 2 --scenario migrate --surprise --ignore-revoke
+expect_err "--surprise" "--ignore-revoke"
+check "--revoke-timeout with --surprise is refused" 2 --scenario migrate --surprise --revoke-timeout 5
+expect_err "--revoke-timeout" "--surprise"
 check "--rate without --traffic or a failover scenario is refused" 2 --vfs 2 --rate 1000
-expect_err "--rate"
-check "--rate out of range for migrate is refused" 2 --scenario migrate --rate 10
+expect_err "--rate" "--traffic"
+check "--rate out of range for migrate is refused" 2 --scenario migrate --rate 1000
+expect_err "--rate 1000" "10000..10000000"
 check "--busy-vfs 5 is refused" 2 --scenario migrate --busy-vfs 5
+expect_err "--busy-vfs"
+check "--tick 500 is refused" 2 --scenario migrate --tick 500
+expect_err "--tick"
+check "--tick with --realtime is refused" 2 --scenario migrate --tick 5 --realtime
+expect_err "--tick" "--realtime"
+check "--realtime without a failover scenario is refused" 2 --vfs 2 --realtime
+expect_err "--realtime" "--scenario migrate"
 check "--scenario migrate with --vfs is refused" 2 --scenario migrate --vfs 4
+expect_err "--vfs"
+check "--scenario migrate with --vf-mac is refused" 2 --scenario migrate --vf-mac 0=02:00:00:00:00:09
+expect_err "--vf-mac" "--scenario migrate"
 exit $fail

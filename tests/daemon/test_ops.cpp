@@ -68,8 +68,8 @@ TEST_CASE("vf_show has every field of the protocol") {
   REQUIRE(a.is_reply);
   const json& j = a.body;
   CHECK(j["vf"] == 1);
-  for (const char* k : {"mac", "admin_mac", "vlan", "qos", "spoofchk", "trust", "rss_query",
-                        "link_state", "max_tx_rate"}) {
+  for (const char* k : {"mac", "admin_mac", "vlan", "qos", "spoofchk", "mac_antispoof_lifted",
+                        "trust", "rss_query", "link_state", "max_tx_rate"}) {
     CHECK(j["admin"].contains(k));
   }
   for (const char* k :

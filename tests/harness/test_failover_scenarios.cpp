@@ -49,6 +49,24 @@ void require_accounted(const hfo::MigrationReport& r) {
   CHECK(r.in.received > 500);
 }
 
+/// What a gap may be at most: one probe interval, plus three steps (the switchover's two
+/// passes and the one that delivers).
+hal::Nanos fo_gap_bound(uint64_t rate_pps, hal::Nanos tick) {
+  return hal::Nanos(1'000'000'000 / rate_pps) + 3 * tick;
+}
+
+/// Every drop counter is one of those named by `prefixes`.
+bool fo_drops_only(const hfo::ClusterLedger& l, std::initializer_list<std::string_view> prefixes) {
+  return std::all_of(l.drops.begin(), l.drops.end(), [&](const auto& kv) {
+    return std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return kv.first.starts_with(p); });
+  });
+}
+
+uint64_t fo_drop(const hfo::ClusterLedger& l, const std::string& key) {
+  const auto it = l.drops.find(key);
+  return it == l.drops.end() ? 0 : it->second;
+}
+
 hfo::MigrationOptions fo_reduced() {
   hfo::MigrationOptions o;
   o.rate_pps = 50000;
@@ -75,11 +93,14 @@ TEST_CASE("Migration: a graceful migration under traffic loses no guest frame an
   // The guest ran on the synthetic path for the pre-copy at least, and the data path switched
   // without a gap worth a millisecond (the run's tick is 10 us).
   CHECK(leg.on_synthetic >= 5ms);
-  CHECK(leg.switchover_gap() < 1ms);
-  CHECK(leg.gap_in_source < 1ms);
-  // What the partner sent to the guest and lost was lost during the move, in a counter (the
-  // drops also count the copies a switch flooded before it learned a MAC).
-  CHECK(r.in.lost() + r.ledger.extra_copies == r.ledger.dropped());
+  const hal::Nanos bound = fo_gap_bound(r.opts.rate_pps, r.opts.tick);
+  CHECK(leg.switchover_gap() <= bound);
+  CHECK(leg.gap_in_source <= bound);
+  CHECK(leg.vf_probe > hal::Nanos::zero());
+  // The only frames lost were the partner's, reaching a host's switch after the guest had
+  // left it (or before its MAC was known there): none in the guest's rings.
+  CHECK(fo_drops_only(r.ledger, {"switchA/no_port", "switchB/no_port"}));
+  CHECK(fo_drop(r.ledger, "guest/vf_tx_unsent") == 0);
   CHECK(fo_has_note(r.notes, "guest asked to release VF"));
   CHECK(fo_has_note(r.notes, "VF B0.0 probed"));
 }
@@ -110,10 +131,13 @@ TEST_CASE("Migration: a surprise removal (no graceful step) loses only frames it
   CHECK(r.legs[0].removal == "surprise");
   CHECK(r.legs[0].got_vf);
   CHECK(r.ended_on_vf);
-  CHECK(fo_has_note(r.notes, "removed under the guest"));
-  // Whatever the guest lost is in a drop counter (the unaccounted check above), and the
-  // guest's traffic came back on the synthetic path at once.
-  CHECK(r.legs[0].switchover_gap() < 1ms);
+  CHECK(fo_has_note(r.notes, "reset under the guest"));
+  // The guest sent into its dead VF until it heard of the removal: those frames are lost,
+  // every one of them in the counter of what the VF's TX ring still held.
+  CHECK(fo_drop(r.ledger, "guest/vf_tx_unsent") > 0);
+  CHECK(r.out.lost() == fo_drop(r.ledger, "guest/vf_tx_unsent"));
+  // Then it moved to the synthetic path: the gap is the notice, not more.
+  CHECK(r.legs[0].gap_out_source <= r.opts.surprise_notice + fo_gap_bound(r.opts.rate_pps, r.opts.tick));
 }
 
 TEST_CASE("Migration: a guest that ignores the eject request loses its VF by surprise after the timeout",
@@ -128,9 +152,12 @@ TEST_CASE("Migration: a guest that ignores the eject request loses its VF by sur
   CHECK(r.legs[0].vf_removal >= 20ms);
   CHECK(r.ended_on_vf);
   CHECK(fo_has_note(r.notes, "did not release its VF"));
+  // It kept sending on its VF until the surprise removal: what was in the ring is lost,
+  // counted.
+  CHECK(r.out.lost() == fo_drop(r.ledger, "guest/vf_tx_unsent"));
   // The host moved the MAC to the synthetic path when it asked, so the guest kept receiving
   // while it sent on its VF until the removal.
-  CHECK(r.legs[0].gap_in_source < 1ms);
+  CHECK(r.legs[0].gap_in_source <= fo_gap_bound(r.opts.rate_pps, r.opts.tick));
 }
 
 TEST_CASE("Migration: repeated migrations back and forth lose no guest frame and end on a VF each time",
@@ -146,7 +173,7 @@ TEST_CASE("Migration: repeated migrations back and forth lose no guest frame and
     CHECK(r.legs[i].to == 1 - i % 2);
     CHECK(r.legs[i].removal == "graceful");
     CHECK(r.legs[i].got_vf);
-    CHECK(r.legs[i].switchover_gap() < 1ms);
+    CHECK(r.legs[i].switchover_gap() <= fo_gap_bound(r.opts.rate_pps, r.opts.tick));
   }
   CHECK(r.ended_on_vf);
   CHECK(r.out.lost() == 0);
@@ -162,7 +189,9 @@ TEST_CASE("Migration: a pause between the hosts shows as loss towards the guest,
   CHECK(r.out.lost() == 0);
   // 2 ms at 50 kpps: about 100 of the partner's frames reach the source after the guest left.
   CHECK(r.in.lost() >= 50);
-  CHECK(r.in.lost() + r.ledger.extra_copies == r.ledger.dropped());
+  CHECK(fo_drop(r.ledger, "switchA/no_port") >= 50);
+  // The pause is the guest's downtime, not the switchover's: the move's gap leaves it out.
+  CHECK(r.legs[0].gap_out_move <= fo_gap_bound(r.opts.rate_pps, r.opts.tick));
   CHECK(r.ended_on_vf);
 }
 
@@ -182,18 +211,20 @@ TEST_CASE("Team: the active member's wire goes down, the team fails over once, l
   REQUIRE(r.drained);
   REQUIRE(r.ledger.unaccounted() == 0);
   CHECK(r.failed_over);
-  CHECK(r.failover_time < 1ms);
+  CHECK(r.failover_time <= 3 * o.tick);
   // The wire came back for longer than the up delay: no failback, no flapping.
   CHECK(r.failovers == 1);
   CHECK(r.active_at_end == 1);
   CHECK(r.lost_after_failover == 0);
   CHECK(r.surviving_path_drops == 0);
-  CHECK(r.gap_out < 1ms);
-  CHECK(r.gap_in < 1ms);
+  CHECK(r.gap_out <= fo_gap_bound(o.rate_pps, o.tick));
+  CHECK(r.gap_in <= fo_gap_bound(o.rate_pps, o.tick));
   CHECK(r.out.received > 500);
   CHECK(r.in.received > 500);
-  // What was lost went down with the failed wire, in its counters.
-  CHECK(r.out.lost() + r.in.lost() <= r.failed_path_drops + r.ledger.drops.count("guest/team_backup_rx"));
+  // What the guest lost went down with the failed wire: frames in VF A0's ring as the link
+  // fell, dropped by the device as link_down.
+  CHECK(r.out.lost() == fo_drop(r.ledger, "A0/link_down"));
+  CHECK(r.out.lost() <= r.failed_path_drops);
 }
 
 TEST_CASE("Failover NIC: the VF's link disabled by the administrator moves the guest and its MAC's delivery",
@@ -239,4 +270,63 @@ TEST_CASE("Failover NIC: the VF's link disabled by the administrator moves the g
   CHECK(l.unaccounted() == 0);
   CHECK(nic.counters().to_synthetic >= 1);
   CHECK(nic.counters().to_vf >= 2);
+}
+
+TEST_CASE("Team: the active member's VF removed by surprise, the team moves to the other member",
+          "[failover][team]") {
+  REQUIRE(dp::shared_eal().has_value());
+  hfo::ClusterOptions co;
+  co.hosts = 1;
+  co.nics_per_host = 2;
+  co.vfs_per_nic = 2;
+  co.rate_pps = 50000;
+  co.guest.nic = hfo::GuestNic::kTeam;
+  auto made = hfo::Cluster::create(co);
+  REQUIRE(made.has_value());
+  hfo::Cluster& c = **made;
+  const auto a = c.hotplug_vf(0, 0);
+  REQUIRE(a.has_value());
+  REQUIRE(c.hotplug_vf(0, 1).has_value());
+  hfo::ActiveBackupTeam& team = *c.guest().team();
+  REQUIRE(c.run_until([&] { return team.active() == 0; }, 200ms));
+  c.set_traffic(true);
+  c.run_for(5ms);
+  REQUIRE(c.surprise_remove(*a, 100us).has_value());
+  CHECK_FALSE(c.surprise_remove(*a, 100us).has_value());  // one at a time
+  REQUIRE(c.run_until([&] { return !c.surprise_pending(); }, 10ms));
+  REQUIRE(team.num_members() == 1);
+  REQUIRE(c.run_until([&] { return team.active() == 0; }, 10ms));
+  const uint64_t sent = c.guest().sent();
+  c.run_for(5ms);
+  CHECK(c.guest().sent() > sent);
+  REQUIRE(c.drain());
+  const hfo::ClusterLedger l = c.ledger();
+  INFO(fo_ledger_text(l));
+  CHECK(c.check().empty());
+  CHECK(l.unaccounted() == 0);
+  CHECK(c.free_vf(0, 0).has_value());
+}
+
+TEST_CASE("Cluster: removals of VFs that are not the guest's are refused and change nothing", "[failover][cluster]") {
+  REQUIRE(dp::shared_eal().has_value());
+  hfo::ClusterOptions co;
+  co.hosts = 2;
+  auto made = hfo::Cluster::create(co);
+  REQUIRE(made.has_value());
+  hfo::Cluster& c = **made;
+  REQUIRE(c.attach_guest(0).has_value());
+  // A VF on a host the guest is not on cannot pair with its synthetic port.
+  CHECK_FALSE(c.hotplug_vf(1, 0).has_value());
+  const auto where = c.hotplug_vf(0, 0);
+  REQUIRE(where.has_value());
+  const hfo::VfLocation other{0, 0, hal::VfId{1}};
+  c.set_vf_busy(other, true);  // another tenant's
+  CHECK_FALSE(c.remove_released_vf(other).has_value());
+  CHECK_FALSE(c.surprise_remove(other, 100us).has_value());
+  CHECK_FALSE(c.remove_released_vf(hfo::VfLocation{0, 0, hal::VfId{9}}).has_value());
+  CHECK_FALSE(c.remove_released_vf(hfo::VfLocation{3, 0, hal::VfId{0}}).has_value());
+  // The guest still holds its own: only a surprise removal takes it.
+  CHECK_FALSE(c.remove_released_vf(*where).has_value());
+  CHECK(c.guest_vfs().size() == 1);
+  CHECK_FALSE(c.free_vf(0, 0).value() == where->vf);
 }

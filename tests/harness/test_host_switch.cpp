@@ -101,6 +101,8 @@ struct HswRig {
     harness::PortOptions p;
     p.mtu = 9000;
     h = make_host(2, p);
+    // The failover pairing is the administrator's: VF 1's MAC becomes its admin MAC.
+    REQUIRE(h->pf().set_vf_mac(hal::VfId(1), h->mac(1)).has_value());
     wire = std::make_shared<sim::MemoryWire>();
     h->device().set_wire(wire);
     auto s = hsw::HostSwitch::open(h->pf(), h->device().pf(), o);

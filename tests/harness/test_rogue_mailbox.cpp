@@ -220,9 +220,10 @@ TEST_CASE("a rogue taking every spare RAR entry with SET_MACVLAN: others keep th
   rogue_ready(r, rogue);
   const Snapshot before = snapshot(r, kRogue);
   unsigned free_rars = 0;
-  // The spare entries: all but RAR 0 (the PF's) and each VF's primary entry (127 - vf), even
-  // the rogue's own unused one.
-  for (unsigned i = 1; i < hal::ixgbe::pf::kNumRar - r.pf.num_vfs(); ++i) {
+  // The spare entries: all but RAR 0 (the PF's), the ones kept for host MACs
+  // (PfOptions::host_mac_entries) and each VF's primary entry (127 - vf), even the rogue's own
+  // unused one.
+  for (unsigned i = 1 + pf_options().host_mac_entries; i < hal::ixgbe::pf::kNumRar - r.pf.num_vfs(); ++i) {
     free_rars += (r.dev->pf().bar0().read(hal::ixgbe::pf::RAH(i)) & hal::ixgbe::pf::rah::kAv) == 0;
   }
   unsigned taken = 0;

@@ -1,15 +1,21 @@
 #pragma once
 // Helpers for the host MAC tests (PfDriver::add_host_mac): the RAR table and PFVFSPOOF as
-// registers, a bus watch that proves a MAC stays matched through a sequence of writes, and a
-// frame from the wire counted at the queue it reached.
+// registers, bus watches that prove a MAC stays matched (and a VF's frames from it stay
+// unspoofed) through a sequence of writes, a frame from the wire counted at the queue it
+// reached, and a VF transmit queue for frames the switch loops back.
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
+#include "hal/ixgbe/descriptors.hpp"
+#include "hal/ixgbe/queue_regs.hpp"
+#include "hal/ixgbe/regs_vf.hpp"
 #include "hal/sim/l2_switch.hpp"
 #include "hal/sim/wire_port.hpp"
 #include "pf_rig.hpp"
@@ -130,5 +136,124 @@ inline bool tx_spoof_dropped(pftest::Rig& r, unsigned vf, const hal::MacAddr& sr
   const sim::Verdict v = sw.transmit(vf, std::span<const uint8_t>(f));
   return v.is_dropped() && v.drop_reason() == sim::DropReason::kMacSpoof;
 }
+
+/// Whether the MAC anti-spoof check passes a frame `vf` sends from `src` under switch state
+/// `s` (the simulated switch's rule T2, classify_transmit itself). Only that check is judged:
+/// VT and the VF's transmit gate are taken as on.
+inline bool mac_check_passes(sim::SwitchState s, unsigned vf, const hal::MacAddr& src) {
+  s.vt_enabled = true;
+  s.tx_enabled |= uint64_t{1} << vf;
+  const std::vector<uint8_t> f = frame(hal::MacAddr({0x02, 0, 0, 0, 0x77, 1}), src);
+  const auto view = sim::FrameView::parse(std::span<const uint8_t>(f));
+  if (!view) return false;
+  const sim::Verdict v = sim::classify_transmit(s, vf, *view);
+  return !(v.is_dropped() && v.drop_reason() == sim::DropReason::kMacSpoof);
+}
+
+/// The pools the switch sends a unicast frame to `m` to under state `s` (R2a: every valid
+/// entry holding it).
+inline uint64_t pools_of(const sim::SwitchState& s, const hal::MacAddr& m) {
+  return s.rar_pools(sim::Mac48::from(m));
+}
+
+/// Watches the PF's writes to the switch registers (every register sim::SwitchState reads:
+/// RAR/MPSAR, PFVFSPOOF, VT_CTL, VFRE/VFTE, VMOLR, VLVF, ...) from now on and, after each one,
+/// decodes them as they then stand and asks `ok` (which may also read them one by one through
+/// the watch: reg()); counts the writes after which it said no.
+/// The shadow starts from the device's current values (the switch reads no read-to-clear
+/// register). Not across a device reset or a VF FLR, which change registers behind the
+/// shadow's back (CTRL.RST clears them; an FLR clears the VF's VFRE/VFTE bits).
+class SwitchWatch {
+ public:
+  using Check = std::function<bool(const sim::SwitchState&, const SwitchWatch&)>;
+
+  SwitchWatch(pftest::Rig& r, Check ok) : r_(r), ok_(std::move(ok)) {
+    const auto record = [this, &r](hal::Reg32 x) {
+      const uint32_t v = r.rd(x);
+      shadow_[x.offset] = v;
+      return v;
+    };
+    (void)sim::SwitchState::load(sim::RegisterReader(record));
+    // The switch reads an entry's address and pool map only while it is valid: the shadow
+    // needs them before they become so.
+    for (unsigned i = 0; i < hm_reg::kNumRar; ++i) {
+      for (hal::Reg32 x : {hm_reg::RAL(i), hm_reg::MPSAR_LO(i), hm_reg::MPSAR_HI(i)}) (void)record(x);
+    }
+    for (unsigned i = 0; i < 2 * hm_reg::kNumVlvf; ++i) (void)record(hm_reg::VLVFB(i));
+    r.dev->set_trace([this](const sim::RegAccess& a) { on_access(a); });
+  }
+  ~SwitchWatch() { r_.dev->set_trace(nullptr); }
+  SwitchWatch(const SwitchWatch&) = delete;
+  SwitchWatch& operator=(const SwitchWatch&) = delete;
+
+  unsigned writes() const { return writes_; }
+  unsigned failures() const { return failures_; }
+  /// A switch register as the PF's writes left it.
+  uint32_t reg(hal::Reg32 x) const {
+    const auto at = shadow_.find(x.offset);
+    return at == shadow_.end() ? 0u : at->second;
+  }
+  /// Whether RAR entry `i` is valid and holds `m`.
+  bool rar_holds(unsigned i, const hal::MacAddr& m) const {
+    const uint64_t bits = sim::Mac48::from(m).bits();
+    return reg(hm_reg::RAL(i)) == static_cast<uint32_t>(bits) &&
+           reg(hm_reg::RAH(i)) == (static_cast<uint32_t>(bits >> 32) | hm_reg::rah::kAv);
+  }
+
+ private:
+  void on_access(const sim::RegAccess& a) {
+    if (a.function >= 0 || !a.write || a.space != sim::Space::kBar0) return;
+    if (!sim::L2Switch::is_switch_register(a.offset)) return;
+    shadow_[a.offset] = a.value;
+    ++writes_;
+    const auto read = [this](hal::Reg32 x) { return reg(x); };
+    if (!ok_(sim::SwitchState::load(sim::RegisterReader(read)), *this)) ++failures_;
+  }
+
+  pftest::Rig& r_;
+  Check ok_;
+  std::unordered_map<uint32_t, uint32_t> shadow_;
+  unsigned writes_ = 0, failures_ = 0;
+};
+
+/// Queue 0 of a VF's TX, set up through the VF's BAR the way a VF driver does (after its
+/// VF_RESET: the PF restarts configured queues then), with its ring and buffers in memory
+/// mapped into the VF's DMA domain. Frames it sends are switched by the device's engine.
+class VfTxQueue {
+ public:
+  static constexpr unsigned kRing = 8;
+  static constexpr uint64_t kIova = 0x100000, kBufOffset = 0x1000, kBufSize = 0x800;
+
+  explicit VfTxQueue(pftest::Vf& vf) : bar_(vf.fn().bar0()), mem_(kBufOffset + kRing * kBufSize, 0) {
+    namespace vreg = hal::ixgbe::vf;
+    REQUIRE(vf.fn().dma().map(hal::Iova(kIova), mem_.data(), mem_.size()).has_value());
+    bar_.write(vreg::VFTDBAL(0), static_cast<uint32_t>(kIova));
+    bar_.write(vreg::VFTDBAH(0), static_cast<uint32_t>(kIova >> 32));
+    bar_.write(vreg::VFTDLEN(0), kRing * 16);
+    bar_.write(vreg::VFTDH(0), 0);
+    bar_.write(vreg::VFTDT(0), 0);
+    bar_.write(vreg::VFTXDCTL(0), hal::ixgbe::txdctl::kEnable);
+  }
+
+  /// Queues `f` in one descriptor (EOP, RS, FCS inserted) and writes the tail.
+  void send(const std::vector<uint8_t>& f) {
+    namespace ix = hal::ixgbe;
+    const uint64_t buf = kBufOffset + tail_ * kBufSize;
+    std::memcpy(mem_.data() + buf, f.data(), f.size());
+    ix::AdvTxRead d{};
+    d.buffer_addr = kIova + buf;
+    d.cmd_type_len = ix::tx_data_cmd_type_len(
+        static_cast<uint16_t>(f.size()), ix::txd_cmd::kIfcs | ix::txd_cmd::kEop | ix::txd_cmd::kRs);
+    d.olinfo_status = ix::tx_olinfo_paylen(static_cast<uint32_t>(f.size()));
+    std::memcpy(mem_.data() + tail_ * 16, &d, sizeof d);
+    tail_ = (tail_ + 1) % kRing;
+    bar_.write(hal::ixgbe::vf::VFTDT(0), tail_);
+  }
+
+ private:
+  hal::RegisterIo& bar_;
+  std::vector<uint8_t> mem_;
+  uint32_t tail_ = 0;
+};
 
 }  // namespace hostmactest

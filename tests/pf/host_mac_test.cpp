@@ -18,11 +18,12 @@ TEST_CASE("add_host_mac moves a VF's primary entry to the default pool and remov
   Rig r;
   r.up(2);  // default pool 2
   Vf v0(r, 0);
-  v0.ready();
   const hal::MacAddr m = mac(0x31);
-  REQUIRE(v0.send(mbx::SetMacAddrReq{.mac = m}.encode()).w[0] == ack_cts(MsgId::kSetMacAddr));
+  REQUIRE(r.pf.set_vf_mac(v0.id(), m).has_value());  // only an admin MAC is ever paired
+  v0.ready();
   REQUIRE(r.rar_is(127, m, 0));
   REQUIRE(mac_antispoof(r, 0));
+  REQUIRE_FALSE(r.pf.vf_info(v0.id()).mac_antispoof_lifted);
 
   REQUIRE(r.pf.add_host_mac(m).has_value());
   CHECK(r.rar_is(127, m, 2));
@@ -33,6 +34,7 @@ TEST_CASE("add_host_mac moves a VF's primary entry to the default pool and remov
   CHECK(info.mac == m);  // the VF keeps its MAC
   CHECK(info.rx_to_host);
   CHECK(info.spoofchk);
+  CHECK(info.mac_antispoof_lifted);
   // The VF may still send from it: the MAC check is lifted, the VLAN check is not.
   CHECK_FALSE(mac_antispoof(r, 0));
   CHECK(vlan_antispoof(r, 0));
@@ -41,6 +43,14 @@ TEST_CASE("add_host_mac moves a VF's primary entry to the default pool and remov
   REQUIRE(e != nullptr);
   CHECK(e->reason.contains("VF 0"));
   CHECK(e->reason.contains("default pool 2"));
+  CHECK(e->reason.contains("MAC anti-spoof lifted for VF 0"));
+  // The lift has an event of its own, as every lift does (whatever caused it).
+  e = r.pf.events().find_last(EventCode::kMacAntispoofLifted, v0.id());
+  REQUIRE(e != nullptr);
+  CHECK(e->reason.contains("any source MAC"));
+  CHECK(e->reason.contains(m.to_string()));
+  CHECK(r.count(EventCode::kMacAntispoofLifted) == 1);
+  CHECK(r.count(EventCode::kMacAntispoofRestored) == 0);
 
   REQUIRE(r.pf.remove_host_mac(m).has_value());
   CHECK(r.rar_is(127, m, 0));
@@ -50,11 +60,13 @@ TEST_CASE("add_host_mac moves a VF's primary entry to the default pool and remov
   info = r.pf.vf_info(v0.id());
   CHECK(info.mac == m);
   CHECK_FALSE(info.rx_to_host);
+  CHECK_FALSE(info.mac_antispoof_lifted);
   CHECK(mac_antispoof(r, 0));
   CHECK_FALSE(tx_spoof_dropped(r, 0, m));
   e = r.pf.events().find_last(EventCode::kHostMacDel, v0.id());
   REQUIRE(e != nullptr);
   CHECK(e->reason.contains("given back to VF 0"));
+  CHECK(r.count(EventCode::kMacAntispoofRestored) == 1);
 }
 
 TEST_CASE("a host MAC moves between MPSAR_LO and MPSAR_HI without ever being unmatched",
@@ -62,9 +74,9 @@ TEST_CASE("a host MAC moves between MPSAR_LO and MPSAR_HI without ever being unm
   Rig r;
   r.up(40);  // 64 pools: VF 3 in MPSAR_LO, the default pool 40 in MPSAR_HI
   Vf v3(r, 3);
-  v3.ready();
   const hal::MacAddr m = mac(0x33);
-  REQUIRE(v3.send(mbx::SetMacAddrReq{.mac = m}.encode()).w[0] == ack_cts(MsgId::kSetMacAddr));
+  REQUIRE(r.pf.set_vf_mac(v3.id(), m).has_value());
+  v3.ready();
   REQUIRE(r.rar_is(124, m, 3));
   {
     RarWatch w(r, m, [](uint64_t pools) { return pools != 0; });
@@ -124,9 +136,9 @@ TEST_CASE("a VF's FLR while its MAC is a host MAC hands delivery to the spare wi
   Rig r;
   r.up(2);
   Vf v0(r, 0);
-  v0.ready();
   const hal::MacAddr m = mac(0x41);
-  REQUIRE(v0.send(mbx::SetMacAddrReq{.mac = m}.encode()).w[0] == ack_cts(MsgId::kSetMacAddr));
+  REQUIRE(r.pf.set_vf_mac(v0.id(), m).has_value());
+  v0.ready();
   REQUIRE(r.pf.add_host_mac(m).has_value());
   REQUIRE(r.rar_is(127, m, 2));
   const auto to_host = [](uint64_t pools) { return pools == uint64_t{1} << 2; };
@@ -141,6 +153,7 @@ TEST_CASE("a VF's FLR while its MAC is a host MAC hands delivery to the spare wi
   CHECK_FALSE(r.rar_valid(127));
   CHECK(r.rar_is(1, m, 2));
   CHECK(mac_antispoof(r, 0));  // no entry of the VF delivers to the host now
+  CHECK(r.count(EventCode::kMacAntispoofRestored) == 1);
   // Its VF_RESET programs the MAC again, to the host; the spare goes invalid only after.
   {
     RarWatch w(r, m, to_host);
@@ -151,6 +164,9 @@ TEST_CASE("a VF's FLR while its MAC is a host MAC hands delivery to the spare wi
   CHECK_FALSE(r.rar_valid(1));
   CHECK_FALSE(mac_antispoof(r, 0));
   CHECK(r.pf.vf_info(v0.id()).rx_to_host);
+  // Lifted again at VF_RESET, and said so.
+  CHECK(r.count(EventCode::kMacAntispoofLifted) == 2);
+  CHECK(r.pf.vf_info(v0.id()).mac_antispoof_lifted);
 }
 
 TEST_CASE("VF_RESET with an admin MAC that is a host MAC programs the VF entry to the default pool",
@@ -259,16 +275,18 @@ TEST_CASE("the administrator may pair a VF with a host MAC, the VF may then use 
   CHECK(r.rar_is(1, m, 3));
 }
 
-TEST_CASE("a VF that changes away from a host MAC leaves it to the spare and may not take it back",
+TEST_CASE("a trusted VF that changes away from its paired host MAC leaves it to the spare",
           "[pf][host-mac]") {
   Rig r;
   r.up(2);
+  REQUIRE(r.pf.set_vf_trust(hal::VfId(0), true).has_value());
   Vf v0(r, 0);
-  v0.ready();
   const hal::MacAddr m = mac(0x51);
   const hal::MacAddr m2 = mac(0x52);
-  REQUIRE(v0.send(mbx::SetMacAddrReq{.mac = m}.encode()).w[0] == ack_cts(MsgId::kSetMacAddr));
+  REQUIRE(r.pf.set_vf_mac(v0.id(), m).has_value());
+  v0.ready();
   REQUIRE(r.pf.add_host_mac(m).has_value());
+  REQUIRE_FALSE(mac_antispoof(r, 0));
   {
     RarWatch w(r, m, [](uint64_t pools) { return pools == uint64_t{1} << 2; });
     CHECK(v0.send(mbx::SetMacAddrReq{.mac = m2}.encode()).w[0] == ack_cts(MsgId::kSetMacAddr));
@@ -278,40 +296,48 @@ TEST_CASE("a VF that changes away from a host MAC leaves it to the spare and may
   CHECK(r.rar_is(1, m, 2));
   CHECK(mac_antispoof(r, 0));
   CHECK_FALSE(r.pf.vf_info(v0.id()).rx_to_host);
-  // It is not the VF's MAC any more: only the administrator may pair them again.
-  CHECK(v0.send(mbx::SetMacAddrReq{.mac = m}.encode()).w[0] == nack_cts(MsgId::kSetMacAddr));
-  CHECK(r.rar_is(127, m2, 0));
-  CHECK(r.rar_is(1, m, 2));
+  CHECK_FALSE(r.pf.vf_info(v0.id()).mac_antispoof_lifted);
+  // Its admin MAC is still the administrator's pairing: going back to it is the pairing again.
+  CHECK(v0.send(mbx::SetMacAddrReq{.mac = m}.encode()).w[0] == ack_cts(MsgId::kSetMacAddr));
+  CHECK(r.rar_is(127, m, 2));
+  CHECK_FALSE(r.rar_valid(1));
+  CHECK_FALSE(mac_antispoof(r, 0));
 }
 
-TEST_CASE("a macvlan entry holding a host MAC delivers to the host until the VF's reset clears it",
+TEST_CASE("a macvlan copy of a VF's admin MAC moves to the host with it until the VF's reset "
+          "clears it",
           "[pf][host-mac]") {
   Rig r;
   r.up(2);
   REQUIRE(r.pf.set_vf_trust(hal::VfId(0), true).has_value());
   Vf v0(r, 0);
-  v0.ready();
   const hal::MacAddr x = mac(0x61);
   const hal::MacAddr y = mac(0x62);
+  REQUIRE(r.pf.set_vf_mac(v0.id(), x).has_value());
+  v0.ready();
+  const unsigned mv = kFirstMacvlan;
   REQUIRE(v0.send(mbx::SetMacvlanReq{.index = 1, .mac = x}.encode()).w[0] ==
           (ack_cts(MsgId::kSetMacvlan) | kMacvlanIndex1));
-  REQUIRE(r.rar_is(1, x, 0));
+  REQUIRE(r.rar_is(mv, x, 0));
   REQUIRE(r.pf.add_host_mac(x).has_value());
-  CHECK(r.rar_is(1, x, 2));
-  CHECK_FALSE(r.rar_valid(2));  // reserved for x, not valid
-  // The reserved entry is not handed to the next macvlan.
+  CHECK(r.rar_is(127, x, 2));
+  CHECK(r.rar_is(mv, x, 2));
+  CHECK_FALSE(r.rar_valid(1));  // reserved for x, not valid
+  // The next macvlan takes a shared spare, never the host MACs' block.
   REQUIRE(v0.send(mbx::SetMacvlanReq{.index = 2, .mac = y}.encode()).w[0] ==
           (ack_cts(MsgId::kSetMacvlan) | 2u << mbx::word0::kMsgInfoShift));
-  CHECK(r.rar_is(3, y, 0));
-  CHECK_FALSE(r.rar_valid(2));
+  CHECK(r.rar_is(mv + 1, y, 0));
+  CHECK_FALSE(r.rar_valid(1));
   {
     RarWatch w(r, x, [](uint64_t pools) { return pools == uint64_t{1} << 2; });
     (void)v0.reset();
     CHECK(w.failures() == 0);
   }
+  CHECK_FALSE(r.rar_valid(mv));
+  CHECK_FALSE(r.rar_valid(mv + 1));
+  CHECK(r.rar_is(127, x, 2));
   CHECK_FALSE(r.rar_valid(1));
-  CHECK_FALSE(r.rar_valid(3));
-  CHECK(r.rar_is(2, x, 2));
+  CHECK(r.rar_count(x) == 1);
 }
 
 TEST_CASE("host MAC refusals change nothing", "[pf][host-mac]") {
@@ -367,8 +393,8 @@ TEST_CASE("host MAC refusals change nothing", "[pf][host-mac]") {
     CHECK(v0.send(mbx::SetMacvlanReq{.index = 1, .mac = mac(0x70)}.encode()).w[0] ==
           (nack_cts(MsgId::kSetMacvlan) | kMacvlanIndex1));
     // A host MAC a VF entry holds needs its spare as well.
-    REQUIRE(v0.send(mbx::SetMacAddrReq{.mac = mac(0x71)}.encode()).w[0] ==
-            ack_cts(MsgId::kSetMacAddr));
+    REQUIRE(r.pf.set_vf_mac(v0.id(), mac(0x71)).has_value());
+    REQUIRE(r.rar_is(127, mac(0x71), 0));
     auto held = r.pf.add_host_mac(mac(0x71));
     REQUIRE_FALSE(held.has_value());
     CHECK(held.error().code == ErrorCode::kNoSpace);

@@ -197,42 +197,46 @@ TEST_CASE("SET_MACVLAN uses spare RARs and turns anti-spoof off", "[pf][msg]") {
   Vf vf(r, 1);
   vf.ready();
   CHECK((r.rd(reg::PFVFSPOOF(0)) & 0x0202) == 0x0202);
+  // Spares below kFirstMacvlan are kept for host MACs (PfOptions::host_mac_entries).
+  const unsigned first = kFirstMacvlan;
   CHECK(macvlan(vf, 1, mac(0x61)).w[0] == (ack_cts(MsgId::kSetMacvlan) | info(1)));
   CHECK(macvlan(vf, 2, mac(0x62)).w[0] == (ack_cts(MsgId::kSetMacvlan) | info(2)));
-  CHECK(r.rar_is(1, mac(0x61), 1));
-  CHECK(r.rar_is(2, mac(0x62), 1));
+  CHECK(r.rar_is(first, mac(0x61), 1));
+  CHECK(r.rar_is(first + 1, mac(0x62), 1));
+  for (unsigned i = 1; i < first; ++i) CHECK_FALSE(r.rar_valid(i));
   CHECK((r.rd(reg::PFVFSPOOF(0)) & 0x0202) == 0);
   CHECK(r.pf.vf_info(vf.id()).num_macvlans == 2);
   SECTION("index 1 starts a new list") {
     CHECK(macvlan(vf, 1, mac(0x63)).w[0] == (ack_cts(MsgId::kSetMacvlan) | info(1)));
-    CHECK(r.rar_is(1, mac(0x63), 1));
-    CHECK_FALSE(r.rar_valid(2));
+    CHECK(r.rar_is(first, mac(0x63), 1));
+    CHECK_FALSE(r.rar_valid(first + 1));
   }
   SECTION("index 0 clears the list") {
     CHECK(macvlan(vf, 0, hal::MacAddr{}).w[0] == ack_cts(MsgId::kSetMacvlan));
-    CHECK_FALSE(r.rar_valid(1));
-    CHECK_FALSE(r.rar_valid(2));
+    CHECK_FALSE(r.rar_valid(first));
+    CHECK_FALSE(r.rar_valid(first + 1));
   }
   SECTION("a VF reset frees the entries and restores anti-spoof") {
     vf.reset();
-    CHECK_FALSE(r.rar_valid(1));
+    CHECK_FALSE(r.rar_valid(first));
     CHECK((r.rd(reg::PFVFSPOOF(0)) & 0x0202) == 0x0202);
   }
   SECTION("refused with an admin MAC for an untrusted VF") {
     REQUIRE(r.pf.set_vf_mac(vf.id(), mac(0x70)).has_value());
     vf.ready();
     CHECK(macvlan(vf, 1, mac(0x64)).w[0] == (nack_cts(MsgId::kSetMacvlan) | info(1)));
-    CHECK_FALSE(r.rar_valid(1));
+    CHECK_FALSE(r.rar_valid(first));
   }
   SECTION("refused when no spare entry is left") {
-    // 128 entries - PF - 2 VF primaries = 125 spare; 2 are taken.
-    for (unsigned i = 0; i < 123; ++i) {
+    // 128 entries - PF - 2 VF primaries - the host MACs' block = 110 spare; 2 are taken.
+    for (unsigned i = 0; i < 125 - (first - 1) - 2; ++i) {
       REQUIRE(macvlan(vf, 2, hal::MacAddr({0x02, 0x77, 0, 0, static_cast<uint8_t>(i >> 8),
                                            static_cast<uint8_t>(i)}))
                   .w[0] == (ack_cts(MsgId::kSetMacvlan) | info(2)));
     }
     CHECK(macvlan(vf, 2, mac(0x65)).w[0] == (nack_cts(MsgId::kSetMacvlan) | info(2)));
     CHECK_FALSE(r.rar_valid(127));  // VF 0's primary entry was not handed out
+    for (unsigned i = 1; i < first; ++i) CHECK_FALSE(r.rar_valid(i));  // nor the host MACs'
   }
 }
 

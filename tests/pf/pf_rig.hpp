@@ -24,6 +24,10 @@ inline hal::MacAddr mac(uint8_t last) { return hal::MacAddr({0x02, 0x11, 0x22, 0
 
 pf::PfOptions options(uint32_t mtu = 1500, size_t events = 4096);
 
+/// The first RAR entry a macvlan may take: the ones below are kept for host MACs
+/// (PfOptions::host_mac_entries, default 15).
+inline const unsigned kFirstMacvlan = 1 + pf::PfOptions{}.host_mac_entries;
+
 /// Word 0 of a reply to `id` (MSGINFO 0).
 constexpr uint32_t ack_cts(mbx::MsgId id) {
   return static_cast<uint32_t>(id) | mbx::word0::kAck | mbx::word0::kCts;

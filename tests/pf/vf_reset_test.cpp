@@ -137,14 +137,14 @@ TEST_CASE("VF FLR cleans the VF's filters and requires a new VF_RESET", "[pf][fl
   REQUIRE(vf.send(mc.encode()).w[0] ==
           (ack_cts(MsgId::kSetMulticast) | 1u << mbx::word0::kMsgInfoShift));
   REQUIRE(r.rar_is(126, mac(0x31), 1));
-  REQUIRE(r.rar_is(1, mac(0x41), 1));
+  REQUIRE(r.rar_is(kFirstMacvlan, mac(0x41), 1));
   REQUIRE(r.vlan_has(100, 1));
   REQUIRE(r.rd(reg::MTA(0x123 >> 5)) != 0);
 
   vf.flr();
   CHECK(r.pf.service_once() >= 1);
   CHECK_FALSE(r.rar_valid(126));
-  CHECK_FALSE(r.rar_valid(1));
+  CHECK_FALSE(r.rar_valid(kFirstMacvlan));
   CHECK_FALSE(r.vlan_has(100, 1));
   CHECK_FALSE(r.vfta_has(100));
   CHECK(r.vlan_has(0, 1));
