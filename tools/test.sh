@@ -53,7 +53,7 @@ fi
 
 if [[ ${SRIOVKIT_TSAN:-1} != 0 ]]; then
   stage "build (TSan, threaded tests)"
-  SRIOVKIT_BUILD_TARGETS="test_hal test_harness test_ctl test_vfio" \
+  SRIOVKIT_BUILD_TARGETS="test_hal test_harness_threads test_ctl test_vfio" \
     "$root/tools/build.sh" "$root/build-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSRIOVKIT_TSAN=ON \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
   stage "threaded tests (TSan)"

@@ -15,7 +15,7 @@ run "$dir/bin/test_hal" --warn NoTests "[threads]"
 # Left out: the ring wire's peer thread ([ring]). Its frames cross DPDK's net_ring driver,
 # which is not built with ThreadSanitizer, so the hand-off (an rte_ring) is invisible to it and
 # every frame read on the other side would be reported as a race.
-run "$dir/bin/test_harness" --warn NoTests "[threads]~[ring]"
+run "$dir/bin/test_harness_threads" --warn NoTests "[threads]~[ring]"
 run "$dir/bin/test_ctl"
 # The VFIO backend's process-wide group registry, opened and closed from several threads.
 run "$dir/bin/test_vfio" --warn NoTests "[threads]"

@@ -22,8 +22,8 @@
 #include "harness/apps/burst_port.hpp"
 #include "harness/apps/responder.hpp"
 #include "harness/wire/ethdev_wire.hpp"
-#include "netns_rig.hpp"
-#include "wire_rig.hpp"
+#include "tests/harness/netns_rig.hpp"
+#include "tests/harness/wire_rig.hpp"
 
 namespace apps = harness::apps;
 using apps::inet::Ipv4Addr;

@@ -11,7 +11,7 @@
 #include "harness/wire/ethdev_wire.hpp"
 #include "harness/wire/open_wire.hpp"
 #include "harness/wire/ring_peer.hpp"
-#include "wire_rig.hpp"
+#include "tests/harness/wire_rig.hpp"
 
 using wiretest::Bytes;
 using wiretest::frame;

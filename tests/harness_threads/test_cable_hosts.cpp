@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "hal/sim/cable.hpp"
-#include "wire_rig.hpp"
+#include "tests/harness/wire_rig.hpp"
 
 using wiretest::Bytes;
 using wiretest::frame;
