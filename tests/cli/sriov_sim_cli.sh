@@ -166,8 +166,12 @@ check "--scenario team-failover runs and ends ok" 0 --scenario team-failover --r
 printf '%s\n' "$LAST_OUT" | grep -q '^failovers: 1 ' || { echo "FAIL: team did not fail over exactly once"; fail=1; }
 check "--scenario team-failover --json" 0 --scenario team-failover --json --rate 20000
 printf '%s' "$LAST_OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["ok"] and j["failovers"]==1 and j["surviving_path_drops"]==0, j' || { echo "FAIL: team JSON"; fail=1; }
-check "--scenario migrate --realtime runs" 0 --scenario migrate --realtime --rate 20000 --precopy 2
-printf '%s\n' "$LAST_OUT" | head -1 | grep -q 'real time' || { echo "FAIL: --realtime not in the header"; fail=1; }
+# --realtime runs on the wall clock: whether a run meets the 1 ms targets depends on the machine
+# (and on a sanitizer build), so only the run itself and its accounting are checked here.
+rt_out=$("$sim" --scenario migrate --realtime --rate 20000 --precopy 2 2>/dev/null); rt_rc=$?
+if [[ $rt_rc -gt 1 ]]; then echo "FAIL --scenario migrate --realtime: exit $rt_rc"; fail=1; else echo "ok   --scenario migrate --realtime runs (exit $rt_rc)"; fi
+printf '%s\n' "$rt_out" | head -1 | grep -q 'real time' || { echo "FAIL: --realtime not in the header"; fail=1; }
+printf '%s\n' "$rt_out" | grep -Eq '^accounting: .* unaccounted 0$' || { echo "FAIL: --realtime run not accounted: $rt_out"; fail=1; }
 check "--migrations without --scenario migrate is refused" 2 --migrations 2
 expect_err "--migrations" "--scenario migrate"
 check "--surprise with team-failover is refused" 2 --scenario team-failover --surprise
