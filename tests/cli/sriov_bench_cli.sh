@@ -140,5 +140,7 @@ expect_err "--max-loss -1"
 check "--help names both devices" 0 --help
 printf '%s\n' "$LAST_OUT" | head -1 | grep -q "real one (--device vfio" || { echo "FAIL: --help's first line: $(printf '%s\n' "$LAST_OUT" | head -1)"; fail=1; }
 check "--device sim is the default" 0 vf-to-vf --device sim --packets 1000 --json
-expect_json 'j["accounting"]["ok"] is True and j["device"] == "sim" and j["packets"]["received"] == 1000'
+# The engine has a thread of its own here: a receiver descheduled under a parallel ctest may
+# lose frames to an RX ring overrun, which the accounting counts. So: every frame accounted for.
+expect_json 'j["accounting"]["ok"] is True and j["device"] == "sim" and j["packets"]["received"] + j["drops"] == 1000'
 exit $fail
