@@ -232,6 +232,15 @@ void RxQueue::refill() {
   write_tail(static_cast<uint32_t>((at - 1) & mask_));
 }
 
+uint32_t RxQueue::filled() const {
+  const uint32_t rdh = bar_->read(regs_.rdh), rdt = bar_->read(regs_.rdt);
+  if (rdh == hal::kDeviceGone || rdt == hal::kDeviceGone) return 0;
+  // RDT stays one behind the descriptors held before the next one to read: the device has
+  // filled [RDT + 1 + held, RDH).
+  const uint32_t mask = size_ - 1u;
+  return (rdh - ((rdt + 1u + nb_hold_) & mask)) & mask;
+}
+
 bool RxQueue::enabled() const {
   const uint32_t v = bar_->read(regs_.rxdctl);
   return v != hal::kDeviceGone && (v & ix::rxdctl::kEnable) != 0;

@@ -105,6 +105,11 @@ class RxQueue {
   uint32_t buffer_size() const { return buf_size_; }
   /// Descriptors consumed and not yet given back to the hardware.
   uint16_t held() const { return nb_hold_; }
+  /// Descriptors the device has filled and rx_burst has not returned yet (one per buffer, so
+  /// a chained frame counts each of its buffers), read from RDH/RDT; 0 when the function
+  /// reads all-ones (gone). Meaningful only while the device runs the queue (enabled()).
+  /// Cold: two register reads.
+  uint32_t filled() const;
   /// Refills that found the pool empty.
   uint64_t alloc_failures() const { return alloc_failures_; }
   /// Reads RXDCTL: false once the device stopped the queue (a DMA fault, a VF reset). Cold.

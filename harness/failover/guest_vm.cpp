@@ -150,15 +150,8 @@ unsigned GuestVm::in_rings() {
       q.cleanup();  // head write-back: what is left was not fetched by the device
       n += q.ring_size() - 1u - q.free_descriptors();
     }
-    hal::RegisterIo& bar = p.fn->bar0();
     for (const auto& q : p.rxq) {
-      if (!q.enabled()) continue;
-      const uint32_t rdh = bar.read(q.regs().rdh), rdt = bar.read(q.regs().rdt);
-      if (rdh == 0xFFFFFFFFu || rdt == 0xFFFFFFFFu) continue;  // the function is gone
-      // The queue keeps RDT one behind the descriptors it holds before the next one it reads
-      // (rx_queue.hpp): the device has filled [RDT + 1 + held, RDH). Probes are one buffer.
-      const uint32_t mask = q.ring_size() - 1u;
-      n += (rdh - ((rdt + 1u + q.held()) & mask)) & mask;
+      if (q.enabled()) n += q.filled();  // probes are one buffer each
     }
   }
   return n;

@@ -80,7 +80,6 @@ struct HostSwitch::Port {
 
 struct HostSwitch::Impl {
   pf::PfDriver* pf = nullptr;
-  hal::PciFunction* fn = nullptr;
   // Declared in this order so that they go in reverse: the queues (their mbufs back to the
   // pool), then the mapping, then the pool (dp::DmaMapping: unmap before the memory goes).
   MempoolPtr pool;
@@ -156,7 +155,6 @@ std::expected<std::unique_ptr<HostSwitch>, std::string> HostSwitch::open(pf::PfD
   sw->impl_ = std::make_unique<Impl>();
   Impl& m = *sw->impl_;
   m.pf = &pf;
-  m.fn = &pf_fn;
   auto mp = make_pktmbuf_pool(n, 0, opts.data_room);
   if (!mp) return std::unexpected(fmt::format("host switch: the pool: {}", mp.error()));
   m.pool = std::move(*mp);
@@ -439,17 +437,7 @@ unsigned HostSwitch::in_rings() const {
   const unsigned in_flight = tx.ring_size() - 1u - tx.free_descriptors();
   unsigned frames = 0;
   for (unsigned d = 1; d <= in_flight; ++d) frames += m.tx_first[(m.tx_tail - d) & m.tx_mask];
-  hal::RegisterIo& bar = m.fn->bar0();
-  for (unsigned i = 0; i < m.q->size(); ++i) {
-    const dp::RxQueue& rx = m.q->rx(i);
-    const uint32_t rdh = bar.read(rx.regs().rdh), rdt = bar.read(rx.regs().rdt);
-    if (rdh == 0xFFFFFFFFu || rdt == 0xFFFFFFFFu) continue;  // the device is gone
-    // The queue keeps RDT one behind the held descriptors before its next one to read
-    // (rx_queue.hpp): next = RDT + 1 + held. The device has filled [next, RDH).
-    const uint32_t mask = rx.ring_size() - 1u;
-    const uint32_t next = (rdt + 1u + rx.held()) & mask;
-    frames += (rdh - next) & mask;
-  }
+  for (unsigned i = 0; i < m.q->size(); ++i) frames += m.q->rx(i).filled();
   return frames;
 }
 

@@ -131,6 +131,16 @@ std::string eal_problem() {
   return {};
 }
 
+/// What both reports end with: the components' checks, the events and the run's times.
+template <typename Report>
+void finish_report(Report& rep, const Cluster& c, std::chrono::steady_clock::time_point wall0) {
+  rep.problems += c.check();
+  rep.notes = c.notes();
+  rep.simulated = c.elapsed();
+  rep.longest_stall = c.longest_stall();
+  rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+}
+
 }  // namespace
 
 hal::Nanos MigrationReport::switchover_gap() const {
@@ -183,11 +193,7 @@ MigrationReport run_migration(const MigrationOptions& o) {
   rep.drained = c.drain();
   finish_totals(c, rep.out, rep.in);
   rep.ledger = c.ledger();
-  rep.problems += c.check();
-  rep.notes = c.notes();
-  rep.simulated = c.elapsed();
-  rep.longest_stall = c.longest_stall();
-  rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  finish_report(rep, c, wall0);
   return rep;
 }
 
@@ -264,11 +270,7 @@ TeamReport run_team_failover(const TeamScenarioOptions& o) {
   rep.ledger = c.ledger();
   rep.surviving_path_drops = path_drops("A1/", surviving_port) - surviving0;
   rep.failed_path_drops = path_drops("A0/", failed_port) - failed0;
-  rep.problems += c.check();
-  rep.notes = c.notes();
-  rep.simulated = c.elapsed();
-  rep.longest_stall = c.longest_stall();
-  rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  finish_report(rep, c, wall0);
   return rep;
 }
 
